@@ -1,0 +1,27 @@
+"""Odoo Gateway: Odoo's external API over plain HTTP+JSON, with scoped, encrypted API keys."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import Settings
+
+__version__ = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the WSGI application; settings default to the environment's, checked."""
+    from app import logs, web
+    from app.blueprints import auth, health, tools
+    from app.gateway import Gateway
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # keep Odoo's order and spare sorting large answers
+    app.extensions["gateway"] = Gateway(settings)
+    logs.configure(settings.log_level, [s.decode() for s in settings.encryption_keys])
+    web.init_app(app)
+    for blueprint in (health.bp, auth.bp, tools.bp):
+        app.register_blueprint(blueprint)
+    return app

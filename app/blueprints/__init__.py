@@ -1,0 +1,1 @@
+"""Thin views: load the request, delegate to the Gateway, return JSON."""

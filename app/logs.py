@@ -1,0 +1,50 @@
+"""Logging set-up and the redaction filter: the backstop that keeps secrets out of log lines."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
+MASK = "[REDACTED]"
+
+
+class RedactingFilter(logging.Filter):
+    """Masks anything shaped like a Fernet token, and the given secrets, in every record."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
+
+    def redact(self, text: str) -> str:
+        text = FERNET_TOKEN.sub(MASK, text)
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = self.redact(message), None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def configure(level: str, secrets: Iterable[str]) -> logging.Logger:
+    """The gateway's logger, writing to stdout at ``level`` through the redaction filter."""
+    logger = logging.getLogger("odoo_gateway")
+    logger.setLevel(level)
+    if not any(getattr(h, "_gateway", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler._gateway = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    for handler in logger.handlers:
+        handler.filters = [f for f in handler.filters if not isinstance(f, RedactingFilter)]
+        handler.addFilter(RedactingFilter(secrets))
+    return logger

@@ -1,0 +1,169 @@
+"""Talking to Odoo: the only module that imports ``xmlrpc.client``.
+
+Every call is bounded by a socket timeout. Low-level failures are translated into the gateway's
+errors in exactly one place, ``translate_errors``::
+
+    xmlrpc.client.Fault 1 (traceback)     -> OdooError (422), the traceback's last line
+    Fault 2 (user/validation/missing)     -> OdooError (422), or NotFound (404) for a missing record
+    Fault 3 (Access Denied)               -> AuthFailed (401)
+    Fault 4 (access rights)               -> OdooAccessError (403)
+    timeout                               -> OdooTimeout (504)
+    refused, reset, DNS, TLS, not XML-RPC -> ConnectionFailed (502)
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import threading
+import xmlrpc.client
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+from cachetools import LRUCache
+
+from app.errors import AuthFailed, ConnectionFailed, NotFound, OdooAccessError, OdooError, OdooTimeout
+from app.keys import Credentials
+
+_UNREACHABLE = (
+    "Could not reach Odoo at {url}: check the URL and that Odoo is running and reachable "
+    "from the gateway."
+)
+_NOT_XMLRPC = (
+    "Odoo at {url} did not answer with XML-RPC: check that the URL points to an Odoo server "
+    "(not a login page or a proxy error page)."
+)
+_TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
+_MISSING = "Record does not exist or has been deleted"
+
+
+class _TimeoutMixin:
+    """Gives every connection of an xmlrpc transport a socket timeout."""
+
+    timeout: float
+
+    def make_connection(self, host):  # type: ignore[no-untyped-def]
+        connection = super().make_connection(host)  # type: ignore[misc]
+        connection.timeout = self.timeout  # applied when the connection opens its socket
+        return connection
+
+
+class _Transport(_TimeoutMixin, xmlrpc.client.Transport):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+
+class _SafeTransport(_TimeoutMixin, xmlrpc.client.SafeTransport):
+    def __init__(self, timeout: float) -> None:
+        super().__init__(context=ssl.create_default_context())
+        self.timeout = timeout
+
+
+class OdooConnector:
+    """Makes XML-RPC calls to Odoo servers; safe to share between threads.
+
+    ``ServerProxy`` is not thread-safe, so each thread keeps its own small set of proxies (and
+    their keep-alive connections): calls with the same key run in parallel, never queued.
+    """
+
+    def __init__(self, timeout: float, proxies_per_thread: int = 32) -> None:
+        self.timeout = timeout
+        self._per_thread = proxies_per_thread
+        self._local = threading.local()
+
+    def authenticate(self, credentials: Credentials) -> int:
+        """The uid of ``credentials``; AuthFailed when Odoo rejects the login."""
+        c = credentials
+        try:
+            with translate_errors(c.url, self.timeout):
+                uid = self._proxy(c.url, "common").authenticate(
+                    c.database, c.username, c.password, {}
+                )
+        except OdooError as error:
+            if "does not exist" in error.message and "database" in error.message:
+                raise AuthFailed(
+                    f"Odoo has no database {c.database!r}: check the database name."
+                ) from None
+            raise
+        if not uid:
+            raise AuthFailed(
+                f"Odoo rejected the login of {c.username!r} on database {c.database!r}: "
+                "check the username and the password or Odoo API key."
+            )
+        return int(uid)
+
+    def execute_kw(self, credentials: Credentials, uid: int, model: str, method: str,
+                   args: list, kwargs: dict) -> Any:
+        """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``."""
+        c = credentials
+        with translate_errors(c.url, self.timeout):
+            return self._proxy(c.url, "object").execute_kw(
+                c.database, uid, c.password, model, method, args, kwargs
+            )
+
+    def version(self, url: str) -> dict:
+        with translate_errors(url, self.timeout):
+            return self._proxy(url, "common").version()
+
+    def _proxy(self, url: str, service: str) -> xmlrpc.client.ServerProxy:
+        proxies = getattr(self._local, "proxies", None)
+        if proxies is None:
+            proxies = self._local.proxies = LRUCache(maxsize=self._per_thread)
+        endpoint = f"{url}/xmlrpc/2/{service}"
+        proxy = proxies.get(endpoint)
+        if proxy is None:
+            transport_class = _SafeTransport if url.startswith("https:") else _Transport
+            proxy = xmlrpc.client.ServerProxy(
+                endpoint, transport=transport_class(self.timeout), allow_none=True
+            )
+            proxies[endpoint] = proxy
+        return proxy
+
+
+@contextmanager
+def translate_errors(url: str, timeout: float) -> Iterator[None]:
+    """Turn anything raised while talking to Odoo into a GatewayError."""
+    try:
+        yield
+    except xmlrpc.client.Fault as fault:
+        raise _from_fault(fault) from None
+    except (TimeoutError, socket.timeout):
+        raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
+    except (xmlrpc.client.ProtocolError, ExpatError, xmlrpc.client.ResponseError) as error:
+        raise ConnectionFailed(_NOT_XMLRPC.format(url=url)) from error
+    except (OSError, http.client.HTTPException) as error:
+        # One message for refused, reset, unresolvable and TLS failures: no errno text, so
+        # the gateway is not an oracle for probing networks.
+        raise ConnectionFailed(_UNREACHABLE.format(url=url)) from error
+
+
+def _from_fault(fault: xmlrpc.client.Fault) -> Exception:
+    code, text = fault.faultCode, str(fault.faultString or "")
+    message = _last_line(text) if code == 1 or "Traceback (most recent call last)" in text else text
+    message = message.strip() or "Odoo refused the operation."
+    if code == 3 or message == "Access Denied":
+        return AuthFailed(
+            "Odoo rejected the key's credentials (Access Denied): the password or API key was "
+            "probably changed; mint a new key with POST /auth/generate."
+        )
+    if code == 4:
+        return OdooAccessError(message)
+    if code == 2 and message.startswith(_MISSING):
+        return NotFound(message)
+    return OdooError(message)
+
+
+def _last_line(traceback_text: str) -> str:
+    """The exception line of a Python traceback, without its exception class."""
+    lines = [line.strip() for line in traceback_text.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    last = lines[-1]
+    head, sep, rest = last.partition(": ")
+    if sep and head.replace(".", "").replace("_", "").isalnum() and head[:1].isalpha():
+        return rest
+    return last
