@@ -106,6 +106,7 @@ class RPCServer(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops bursts of concurrent connects into SYN retries
 
     def __init__(self, owner: object, address: tuple[str, int]) -> None:
         super().__init__(address, Handler, logRequests=False, allow_none=True,

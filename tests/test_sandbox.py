@@ -252,3 +252,274 @@ def test_databases_are_independent(odoo: OdooDouble) -> None:
     assert other("res.partner", "read", [2], ["name"]) == [{"id": 2, "name": "Blue Harbor Ltd"}]
     other("res.partner", "write", [2], {"name": "Changed"})
     assert odoo.records("demo", "res.partner")[1]["name"] == "Azure Interior"
+
+
+# -- domains, order, paging ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("domain", "expected"), [
+    ([["name", "=", "Deco Addict"]], [6]),
+    ([["name", "!=", "Deco Addict"], ["is_company", "=", True]], [2, 8, 14, 1]),
+    ([["color", ">", 0]], [14]),
+    ([["color", ">=", 4]], [14]),
+    ([["id", "<", 3]], [2, 1]),
+    ([["id", "<=", 2]], [2, 1]),
+    ([["id", "in", [4, 5, 999]]], [4, 5]),
+    ([["id", "not in", list(range(1, 11))]], [11, 14]),
+    ([["name", "like", "Ad"]], [7, 6, 3]),
+    ([["name", "ilike", "ad"]], [7, 6, 3, 14]),
+    ([["name", "not ilike", "a"], ["is_company", "=", False]], [10, 5]),
+    ([["name", "not like", "a"], ["is_company", "=", False]], [7, 10, 3, 5]),
+    ([["name", "=like", "Ma%"]], [11]),
+    ([["name", "=ilike", "_ICOLE%"]], [5]),
+    ([["email", "=", False], ["is_company", "=", False]], [7]),
+    ([["parent_id", "=", 2]], [4, 5]),
+    ([["parent_id", "=", "Azure Interior"]], [4, 5]),
+    ([["parent_id.name", "ilike", "gemini"]], [9]),
+    ([["category_id", "in", [2]]], [6, 8]),
+    ([["category_id", "!=", False]], [7, 2, 6, 8]),
+    ([["id", "child_of", 2]], [2, 4, 5]),
+    (["|", ["id", "=", 4], ["id", "=", 5]], [4, 5]),
+    (["&", ["parent_id", "=", 2], ["type", "=", "invoice"]], [5]),
+    (["!", ["is_company", "=", False]], [2, 6, 8, 14, 1]),
+    (["|", "&", ["id", "=", 4], ["id", "=", 5], ["id", "=", 6]], [6]),
+    ([[1, "=", 1], ["id", "=", 3]], [3]),
+    ([[0, "=", 1]], []),
+])
+def test_domain_operators(call: Client, domain: list, expected: list[int]) -> None:
+    assert call("res.partner", "search", domain) == expected
+
+
+def test_active_test(call: Client) -> None:
+    assert call("res.partner", "search_count", []) == 12
+    assert call("res.partner", "search_count", [], context={"active_test": False}) == 14
+    assert call("res.partner", "search", [["active", "=", False]]) == [13, 12]
+    assert call("res.partner", "name_search", "old", context={"active_test": False}) == [
+        [12, "Old Supplier Ltd"]]
+
+
+@pytest.mark.parametrize(("domain", "message"), [
+    ([["name", "badop", "x"]], "ValueError: Invalid leaf ('name', 'badop', 'x')"),
+    ([["nofield", "=", "x"]],
+     "ValueError: Invalid field res.partner.nofield in leaf ('nofield', '=', 'x')"),
+    ([["parent_id.nofield", "=", "x"]],
+     "ValueError: Invalid field res.partner.nofield in leaf ('parent_id.nofield', '=', 'x')"),
+    (["|", ["id", "=", 1]], "ValueError: Domain ['|', ['id', '=', 1]] is syntactically not "
+     "correct."),
+    ([["id", "="]], "ValueError: Invalid leaf ('id', '=')"),
+])
+def test_bad_domains(call: Client, domain: list, message: str) -> None:
+    assert last_line(fault(call, "res.partner", "search", domain)) == message
+
+
+def test_order_limit_offset(call: Client) -> None:
+    assert call("res.partner", "search", [["is_company", "=", True]]) == [2, 6, 8, 14, 1]
+    assert call("res.partner", "search", [["is_company", "=", True]], order="id desc") == [
+        14, 8, 6, 2, 1]
+    assert call("res.partner", "search", [], limit=2, offset=1, order="id") == [2, 3]
+    rows = call("res.partner", "search_read", [["parent_id", "!=", False]], fields=["name"],
+                order="parent_id desc, name asc", limit=3)
+    assert [row["name"] for row in rows] == ["Marc Demo", "Mitchell Admin", "Edwin Hansen"]
+    assert call("sale.order", "search", []) == [5, 4, 3, 2, 1]
+    assert call("res.partner", "search_count", [], limit=5) == 5
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"order": "nofield desc"}, "ValueError: Invalid field 'nofield' on model 'res.partner'"),
+    ({"fields": ["name", "nofield"]},
+     "ValueError: Invalid field 'nofield' on model 'res.partner'"),
+])
+def test_unknown_fields_in_order_and_fields(call: Client, kwargs: dict, message: str) -> None:
+    assert last_line(fault(call, "res.partner", "search_read", [], **kwargs)) == message
+
+
+# -- writes ---------------------------------------------------------------------------------------
+
+
+def test_create_single_and_list(call: Client, odoo: OdooDouble) -> None:
+    new_id = call("res.partner", "create", {"name": "Solo", "parent_id": 2})
+    assert isinstance(new_id, int)
+    ids = call("res.partner", "create", [{"name": "One"}, {"name": "Two", "is_company": True}])
+    assert ids == [new_id + 1, new_id + 2]
+    stored = odoo.records("demo", "res.partner")[-1]
+    assert (stored["name"], stored["type"], stored["active"]) == ("Two", "contact", True)
+    assert call("res.partner", "read", [new_id], ["display_name"])[0]["display_name"] == (
+        "Azure Interior, Solo")
+
+
+def test_x2many_commands(call: Client) -> None:
+    tag = call("res.partner.category", "create", {"name": "Fresh"})
+    partner = call("res.partner", "create", {"name": "Tagged", "category_id": [[6, 0, [1, 2]]],
+                                             "child_ids": [[0, 0, {"name": "Kid"}]]})
+    call("res.partner", "write", [partner], {"category_id": [[4, tag], [3, 1]]})
+    row = call("res.partner", "read", [partner], ["category_id", "child_ids"])[0]
+    assert row["category_id"] == [2, tag]
+    kid = row["child_ids"][0]
+    assert call("res.partner", "read", [kid], ["parent_id"])[0]["parent_id"] == [
+        partner, "Tagged"]
+    call("res.partner", "write", [partner], {"category_id": [[5]]})
+    call("res.partner", "write", [partner], {"category_id": [1]})
+    assert call("res.partner", "read", [partner], ["category_id"])[0]["category_id"] == [1]
+
+
+def test_write_unlink_and_missing_records(call: Client) -> None:
+    assert call("res.partner", "write", [4], {"phone": "+32 2 555 00 00", "parent_id": False})
+    assert call("res.partner", "read", [4], ["phone", "parent_id"]) == [
+        {"id": 4, "phone": "+32 2 555 00 00", "parent_id": False}]
+    assert call("res.partner", "unlink", [4]) is True
+    assert call("res.partner", "read", [4]) == []
+    for method, args in (("write", [[999999], {"name": "x"}]), ("unlink", [[999999]])):
+        error = fault(call, "res.partner", method, *args)
+        assert (error.faultCode, error.faultString) == (
+            2, "Record does not exist or has been deleted.\n(Record: res.partner(999999,), "
+            "User: 2)")
+
+
+@pytest.mark.parametrize(("model", "vals", "code", "message"), [
+    ("res.partner", {"email": "x@example.com"}, 2,
+     "The operation cannot be completed: Contacts require a name"),
+    ("res.partner.category", {"color": 1}, 2,
+     "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
+     "- Delete: another model requires the record being deleted. If possible, archive it "
+     "instead.\n\nModel: Partner Tags (res.partner.category)\nField: Name (name)\n"),
+    ("res.partner", {"name": "x", "type": "nope"}, 1,
+     "ValueError: Wrong value for res.partner.type: 'nope'"),
+    ("res.partner", {"name": "x", "nofield": 1}, 1,
+     "ValueError: Invalid field 'nofield' on model 'res.partner'"),
+])
+def test_create_errors(call: Client, model: str, vals: dict, code: int, message: str) -> None:
+    error = fault(call, model, "create", vals)
+    assert error.faultCode == code
+    assert (last_line(error) if code == 1 else error.faultString) == message
+
+
+def test_sale_order_actions(call: Client, odoo: OdooDouble) -> None:
+    order = call("sale.order", "create", {"partner_id": 4})
+    assert call("sale.order", "read", [order], ["name", "state"]) == [
+        {"id": order, "name": f"S{order:05d}", "state": "draft"}]
+    assert call("sale.order", "action_confirm", [order]) is True
+    assert call("sale.order", "action_cancel", [order]) is True
+    assert odoo.records("demo", "sale.order")[-1]["state"] == "cancel"
+
+
+# -- access rights -----------------------------------------------------------------------------
+
+
+def test_restricted_user(odoo: OdooDouble) -> None:
+    restricted = Client(odoo.url, login="restricted")
+    assert restricted("res.groups", "search_count", []) == 4
+    assert restricted("res.partner", "create", {"name": "Allowed"})
+    error = fault(restricted, "res.groups", "create", {"name": "Nope"})
+    assert error.faultCode == 4
+    assert error.faultString.startswith(
+        "You are not allowed to create 'Access Groups' (res.groups) records.")
+    error = fault(restricted, "res.partner", "unlink", [4])
+    assert error.faultString.startswith(
+        "You are not allowed to delete 'Contact' (res.partner) records.")
+    error = fault(restricted, "product.product", "write", [1], {"name": "x"})
+    assert error.faultString.startswith(
+        "You are not allowed to modify 'Product Variant' (product.product) records.")
+
+
+def test_portal_user_and_access_override(odoo: OdooDouble) -> None:
+    portal = Client(odoo.url, login="portal")
+    error = fault(portal, "res.partner", "search_read", [])
+    assert error.faultCode == 4
+    assert error.faultString.startswith(
+        "Uh-oh! Looks like you have stumbled upon some top-secret records.")
+    assert portal("product.product", "search_count", []) == 7
+    odoo.set_access("demo", "portal", "res.partner", "r")
+    assert portal("res.partner", "search_count", []) == 12
+    odoo.set_access("demo", "admin", "res.partner", "r")
+    assert fault(Client(odoo.url), "res.partner", "unlink", [4]).faultCode == 4
+
+
+# -- call log, latency ------------------------------------------------------------------------
+
+
+def test_call_counters(odoo: OdooDouble, call: Client) -> None:
+    call("res.partner", "search", [])
+    call("res.partner", "read", [1], ["name"], context={"lang": "en_US"})
+    fault(call, "res.partner", "_read", [])
+    assert odoo.count(service="object") == 3
+    assert odoo.count(model="res.partner", model_method="read") == 1
+    assert odoo.count(method="authenticate") == 0
+    read = odoo.calls[1]
+    assert (read.db, read.uid, read.args, read.kwargs, read.password_ok) == (
+        "demo", 2, [[1], ["name"]], {"context": {"lang": "en_US"}}, True)
+    odoo.clear_calls()
+    assert odoo.calls == []
+
+
+def test_latency_runs_calls_in_parallel(odoo: OdooDouble) -> None:
+    odoo.latency = 0.2
+    results: list[object] = []
+
+    def work() -> None:
+        results.append(Client(odoo.url)("res.partner", "search_count", []))
+
+    threads = [threading.Thread(target=work) for _ in range(32)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert results == [12] * 32
+    assert 0.2 <= elapsed < 1.0
+
+
+# -- failure modes ------------------------------------------------------------------------------
+
+
+def test_refuse_then_come_back_on_same_port(odoo: OdooDouble, call: Client) -> None:
+    port = odoo.port
+    odoo.go_down()
+    with pytest.raises(ConnectionRefusedError):
+        call("res.partner", "search_count", [])
+    odoo.come_back()
+    assert odoo.port == port
+    assert call("res.partner", "search_count", []) == 12
+    odoo.failure = "refuse"
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(
+            ("127.0.0.1", port), timeout=1):
+        pass
+    odoo.failure = None
+    assert call("res.partner", "search_count", []) == 12
+
+
+def test_hang_times_out_then_recovers(odoo: OdooDouble) -> None:
+    odoo.failure = "hang"
+    with pytest.raises(TimeoutError):
+        Client(odoo.url, timeout=0.5)("res.partner", "search_count", [])
+    odoo.failure = None
+    assert Client(odoo.url, timeout=2)("res.partner", "search_count", []) == 12
+
+
+@pytest.mark.parametrize(("mode", "errors"), [
+    # The HTML body is well-formed XML, so the client parses it and finds no response in it.
+    ("non_xml", (xmlrpc.client.ResponseError, xmlrpc.client.ProtocolError, ExpatError)),
+    ("reset", (ConnectionResetError, http.client.RemoteDisconnected)),
+    ("http_500", (xmlrpc.client.ProtocolError,)),
+])
+def test_failure_modes(odoo: OdooDouble, call: Client, mode: str, errors: tuple) -> None:
+    odoo.failure = mode
+    with pytest.raises(errors):
+        call("res.partner", "search_count", [])
+    odoo.failure = None
+    assert call("res.partner", "search_count", []) == 12
+
+
+def test_cli_prints_banner_and_stops_on_sigterm() -> None:
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        banner = process.stdout.readline()
+        assert banner.startswith("Odoo sandbox listening on http://127.0.0.1:")
+        url = banner.split()[4]
+        with xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common") as common:
+            assert common.authenticate("demo", "admin", "admin", {}) == 2
+    finally:
+        process.terminate()
+        assert process.wait(timeout=5) == 0
+        process.stdout.close()
