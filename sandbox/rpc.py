@@ -85,7 +85,7 @@ class Dispatcher:
         handler = handlers.get(method)
         if handler is None:
             self._record(Call("common", method, db_name, login, args=params))
-            raise NameError(f"name 'exp_{method}' is not defined")
+            raise KeyError(f"exp_{method}")
         return handler(params)
 
     def _version(self, *params: Any) -> dict:
@@ -119,7 +119,8 @@ class Dispatcher:
     def _object(self, method: str, params: list) -> Any:
         """Serve /xmlrpc/2/object: execute_kw(db, uid, password, model, method, args, kw)."""
         if method != "execute_kw":
-            raise NameError(f"name 'execute_kw' is not defined: no method {method!r}")
+            self._record(Call("object", method, args=params))
+            raise KeyError(f"Method not supported {method}")
         if not 6 <= len(params) <= 7:
             raise TypeError(f"execute_kw() takes from 6 to 7 positional arguments "
                             f"but {len(params) + 1} were given")
