@@ -30,6 +30,9 @@ class Gateway:
         )
         self.registry = ToolRegistry(settings.max_limit)
 
+    def close(self) -> None:
+        self.connector.close()
+
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
         scope = Scope.parse(data["scope"])

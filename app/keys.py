@@ -6,6 +6,8 @@ secret still opens (``MultiFernet``), which is what makes rotation possible.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import secrets
@@ -129,6 +131,10 @@ class KeyRing:
 
     def _decrypt(self, token: str) -> KeyClaims:
         try:
-            return KeyClaims.from_json(self._fernet.decrypt(token.encode()))
-        except (InvalidToken, ValueError, KeyError, TypeError):
+            raw = token.encode("ascii")
+            # Base64 decoding tolerates trailing junk; a key must be exactly what was issued.
+            if base64.urlsafe_b64encode(base64.urlsafe_b64decode(raw)) != raw:
+                raise ValueError("not canonical base64")
+            return KeyClaims.from_json(self._fernet.decrypt(raw))
+        except (InvalidToken, ValueError, KeyError, TypeError, binascii.Error):
             raise AuthFailed(_MALFORMED) from None

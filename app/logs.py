@@ -44,7 +44,10 @@ def configure(level: str, secrets: Iterable[str]) -> logging.Logger:
         handler._gateway = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
-    for handler in logger.handlers:
-        handler.filters = [f for f in handler.filters if not isinstance(f, RedactingFilter)]
-        handler.addFilter(RedactingFilter(secrets))
+    redactor = RedactingFilter(secrets)
+    # On the logger, so every handler (also ones added later) sees redacted records; on our
+    # handler too, for records that propagate from child loggers.
+    for target in (logger, *logger.handlers):
+        target.filters = [f for f in target.filters if not isinstance(f, RedactingFilter)]
+        target.addFilter(redactor)
     return logger

@@ -14,7 +14,6 @@ errors in exactly one place, ``translate_errors``::
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 import threading
 import xmlrpc.client
@@ -25,7 +24,14 @@ from xml.parsers.expat import ExpatError
 
 from cachetools import LRUCache
 
-from app.errors import AuthFailed, ConnectionFailed, NotFound, OdooAccessError, OdooError, OdooTimeout
+from app.errors import (
+    AuthFailed,
+    ConnectionFailed,
+    NotFound,
+    OdooAccessError,
+    OdooError,
+    OdooTimeout,
+)
 from app.keys import Credentials
 
 _UNREACHABLE = (
@@ -63,26 +69,35 @@ class _SafeTransport(_TimeoutMixin, xmlrpc.client.SafeTransport):
         self.timeout = timeout
 
 
+class _IdleProxies(LRUCache):
+    """Idle proxies by endpoint; an endpoint pushed out of the cache has its connections closed."""
+
+    def popitem(self):  # type: ignore[no-untyped-def]
+        endpoint, proxies = super().popitem()
+        for proxy in proxies:
+            proxy("close")()
+        return endpoint, proxies
+
+
 class OdooConnector:
     """Makes XML-RPC calls to Odoo servers; safe to share between threads.
 
-    ``ServerProxy`` is not thread-safe, so each thread keeps its own small set of proxies (and
-    their keep-alive connections): calls with the same key run in parallel, never queued.
+    ``ServerProxy`` is not thread-safe, so each call checks a proxy (and its keep-alive
+    connection) out of a small idle pool and returns it afterwards: calls with the same key run
+    in parallel, and the number of open connections follows the number of calls in flight.
     """
 
-    def __init__(self, timeout: float, proxies_per_thread: int = 32) -> None:
+    def __init__(self, timeout: float, max_idle_per_endpoint: int = 16) -> None:
         self.timeout = timeout
-        self._per_thread = proxies_per_thread
-        self._local = threading.local()
+        self._max_idle = max_idle_per_endpoint
+        self._idle = _IdleProxies(maxsize=256)
+        self._lock = threading.Lock()
 
     def authenticate(self, credentials: Credentials) -> int:
         """The uid of ``credentials``; AuthFailed when Odoo rejects the login."""
         c = credentials
         try:
-            with translate_errors(c.url, self.timeout):
-                uid = self._proxy(c.url, "common").authenticate(
-                    c.database, c.username, c.password, {}
-                )
+            uid = self._call(c.url, "common", "authenticate", c.database, c.username, c.password, {})
         except OdooError as error:
             if "does not exist" in error.message and "database" in error.message:
                 raise AuthFailed(
@@ -100,28 +115,54 @@ class OdooConnector:
                    args: list, kwargs: dict) -> Any:
         """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``."""
         c = credentials
-        with translate_errors(c.url, self.timeout):
-            return self._proxy(c.url, "object").execute_kw(
-                c.database, uid, c.password, model, method, args, kwargs
-            )
+        return self._call(c.url, "object", "execute_kw", c.database, uid, c.password, model,
+                          method, args, kwargs)
 
     def version(self, url: str) -> dict:
-        with translate_errors(url, self.timeout):
-            return self._proxy(url, "common").version()
+        return self._call(url, "common", "version")
 
-    def _proxy(self, url: str, service: str) -> xmlrpc.client.ServerProxy:
-        proxies = getattr(self._local, "proxies", None)
-        if proxies is None:
-            proxies = self._local.proxies = LRUCache(maxsize=self._per_thread)
+    def close(self) -> None:
+        """Close every idle connection."""
+        with self._lock:
+            while self._idle:
+                self._idle.popitem()
+
+    def _call(self, url: str, service: str, method: str, *args: Any) -> Any:
         endpoint = f"{url}/xmlrpc/2/{service}"
-        proxy = proxies.get(endpoint)
-        if proxy is None:
-            transport_class = _SafeTransport if url.startswith("https:") else _Transport
-            proxy = xmlrpc.client.ServerProxy(
-                endpoint, transport=transport_class(self.timeout), allow_none=True
-            )
-            proxies[endpoint] = proxy
-        return proxy
+        proxy = self._checkout(endpoint)
+        reusable = False
+        try:
+            with translate_errors(url, self.timeout):
+                try:
+                    result = getattr(proxy, method)(*args)
+                except xmlrpc.client.Fault:
+                    reusable = True  # a fault is a complete answer: the connection is fine
+                    raise
+            reusable = True
+            return result
+        finally:
+            if reusable:
+                self._checkin(endpoint, proxy)
+            else:
+                proxy("close")()  # the connection's state is unknown after a failure
+
+    def _checkout(self, endpoint: str) -> xmlrpc.client.ServerProxy:
+        with self._lock:
+            idle = self._idle.get(endpoint)
+            if idle:
+                return idle.pop()
+        transport_class = _SafeTransport if endpoint.startswith("https:") else _Transport
+        return xmlrpc.client.ServerProxy(
+            endpoint, transport=transport_class(self.timeout), allow_none=True
+        )
+
+    def _checkin(self, endpoint: str, proxy: xmlrpc.client.ServerProxy) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(endpoint, [])
+            if len(idle) < self._max_idle:
+                idle.append(proxy)
+                return
+        proxy("close")()
 
 
 @contextmanager
@@ -131,7 +172,7 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
         yield
     except xmlrpc.client.Fault as fault:
         raise _from_fault(fault) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
     except (xmlrpc.client.ProtocolError, ExpatError, xmlrpc.client.ResponseError) as error:
         raise ConnectionFailed(_NOT_XMLRPC.format(url=url)) from error

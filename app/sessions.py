@@ -77,6 +77,10 @@ class SessionPool:
         with self._guard:
             self._cache.pop(credentials.digest(), None)
 
+    def drop_all(self) -> None:
+        with self._guard:
+            self._cache.clear()
+
     def stats(self) -> dict[str, float | int]:
         with self._guard:
             self._cache.expire()

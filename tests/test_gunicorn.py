@@ -1,0 +1,99 @@
+"""Smoke test: the real service under gunicorn, over real HTTP, against the Odoo double."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import SECRET
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
+           "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", **env_extra}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(process: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            if requests.get(base + "/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not become healthy")
+
+
+@pytest.fixture
+def gateway(odoo) -> Iterator[tuple[str, subprocess.Popen]]:
+    process, base = start_gunicorn({})
+    try:
+        wait_healthy(process, base)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def test_gunicorn_serves_the_contract(odoo, gateway) -> None:
+    base, _ = gateway
+    assert requests.get(base + "/", timeout=10).json()["status"] == "running"
+    minted = requests.post(base + "/auth/generate", json={
+        "url": odoo.url, "database": "demo", "username": "admin", "password": "admin",
+        "scope": "res.partner:RW,*:R"}, timeout=10)
+    assert minted.status_code == 200
+    headers = {"X-API-Key": minted.json()["api_key"]}
+    with requests.Session() as http:
+        for _ in range(10):  # spread over both workers through keep-alive and new connections
+            found = http.post(base + "/tools/call", headers=headers, timeout=10, json={
+                "name": "search_read", "arguments": {"model": "res.partner", "limit": 3}})
+            assert found.status_code == 200 and found.json()["result"]["count"] == 3
+    denied = requests.post(base + "/tools/call", headers=headers, timeout=10, json={
+        "name": "unlink", "arguments": {"model": "res.partner", "ids": [1]}})
+    assert denied.status_code == 403 and denied.json()["status"] == "permission_denied"
+    missing = requests.get(base + "/nope", timeout=10)
+    assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/json"
+
+
+def test_sigterm_stops_gracefully(gateway) -> None:
+    base, process = gateway
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
+def test_bad_configuration_stops_the_start_naming_the_variable() -> None:
+    process, _ = start_gunicorn({"POOL_MAX_SIZE": "many"})
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert "POOL_MAX_SIZE" in output
+    assert SECRET.decode() not in output
+
+
+def test_missing_encryption_key_stops_the_start() -> None:
+    process, _ = start_gunicorn({"ENCRYPTION_KEY": ""})
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode != 0 and "ENCRYPTION_KEY" in output
