@@ -11,7 +11,7 @@ __version__ = "1.0.0"
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
-    from app import logs, web
+    from app import logs, metrics, openapi, readiness, web
     from app.blueprints import auth, health, tools
     from app.gateway import Gateway
 
@@ -20,8 +20,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # keep Odoo's order and spare sorting large answers
     app.extensions["gateway"] = Gateway(settings)
-    logs.configure(settings.log_level, [s.decode() for s in settings.encryption_keys])
+    logs.configure(settings.log_level, [s.decode() for s in settings.encryption_keys], settings.log_format)
     web.init_app(app)
     for blueprint in (health.bp, auth.bp, tools.bp):
         app.register_blueprint(blueprint)
+    if settings.metrics_enabled:
+        metrics.init_app(app, settings.metrics_dir)
+    openapi.init_app(app)
+    readiness.add_check(app, "config", readiness.config_check(app))
     return app

@@ -34,6 +34,9 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    log_format: str = "text"
+    metrics_enabled: bool = True
+    metrics_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +57,9 @@ class Settings:
             port=reader.number("PORT", 3000, int, upper=65535),
             web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
             gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
+            metrics_enabled=reader.flag("METRICS_ENABLED", True),
+            metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
         ).checked()
 
     def checked(self) -> Settings:
@@ -94,6 +100,31 @@ class _Reader:
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"{name} must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.env.get(name, "").strip().lower() or default
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in _FLAGS:
+            raise ConfigError(f"{name} must be true or false, got {raw!r}")
+        return _FLAGS[raw]
+
+    def directory(self, name: str) -> str | None:
+        path = self.env.get(name, "").strip()
+        if path and not (os.path.isdir(path) and os.access(path, os.W_OK)):
+            raise ConfigError(f"{name} must be an existing writable directory, got {path!r}")
+        return path or None
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+          "off": False}
 
 
 def _encryption_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:

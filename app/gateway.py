@@ -25,8 +25,10 @@ class Gateway:
         self.settings = settings
         self.keyring = KeyRing(settings.encryption_keys)
         self.connector = OdooConnector(settings.odoo_timeout_seconds)
+        # Through ``self.connector`` at call time, so a wrapped connector (metrics) is used too.
         self.pool = SessionPool(
-            self.connector.authenticate, settings.pool_max_size, settings.pool_ttl_minutes * 60
+            lambda credentials: self.connector.authenticate(credentials),
+            settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
         self.registry = ToolRegistry(settings.max_limit)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
 MASK = "[REDACTED]"
@@ -29,21 +31,51 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg, record.args = self.redact(message), None
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {k: self.redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         return True
 
 
-def configure(level: str, secrets: Iterable[str]) -> logging.Logger:
-    """The gateway's logger, writing to stdout at ``level`` through the redaction filter."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the record's ``fields``, traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            # A request line's fields say it all; its text form would only repeat them.
+            "message": getattr(record, "event", None) or record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def configure(level: str, secrets: Iterable[str], fmt: str = "text") -> logging.Logger:
+    """The gateway's logger, writing ``fmt`` lines (text or json) to stdout through the redaction filter."""
     logger = logging.getLogger("odoo_gateway")
     logger.setLevel(level)
     if not any(getattr(h, "_gateway", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._gateway = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
+    for handler in logger.handlers:
+        if getattr(handler, "_gateway", False):
+            handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     redactor = RedactingFilter(secrets)
     # On the logger, so every handler (also ones added later) sees redacted records; on our
     # handler too, for records that propagate from child loggers.

@@ -26,6 +26,22 @@ class Session:
     created: float = field(default_factory=time.monotonic)
 
 
+class _Sessions(TTLCache):
+    """A TTLCache that counts the sessions it pushes out, for being full or too old."""
+
+    evictions = 0
+
+    def popitem(self):  # type: ignore[no-untyped-def]
+        item = super().popitem()
+        self.evictions += 1
+        return item
+
+    def expire(self, time=None):  # type: ignore[no-untyped-def]
+        expired = super().expire(time)
+        self.evictions += len(expired)
+        return expired
+
+
 class _Pending:
     """A lock for one digest being authenticated, with the number of threads using it."""
 
@@ -42,7 +58,7 @@ class SessionPool:
     def __init__(self, authenticate: Callable[[Credentials], int], max_size: int,
                  ttl_seconds: float) -> None:
         self._authenticate = authenticate
-        self._cache: TTLCache[str, Session] = TTLCache(maxsize=max_size, ttl=ttl_seconds)
+        self._cache: TTLCache[str, Session] = _Sessions(maxsize=max_size, ttl=ttl_seconds)
         self._guard = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self.hits = 0
@@ -89,6 +105,11 @@ class SessionPool:
             "size": size, "max_size": int(self._cache.maxsize),
             "ttl_seconds": self._cache.ttl, "hits": self.hits, "misses": self.misses,
         }
+
+    @property
+    def evictions(self) -> int:
+        """Sessions pushed out for being full or too old (not the ones dropped on purpose)."""
+        return self._cache.evictions
 
     def _lookup(self, digest: str, final: bool) -> Session | None:
         """The cached session; a miss counts only on the ``final`` look, before authenticating."""

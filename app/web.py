@@ -64,9 +64,13 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    extra = " ".join(f"{k}={v}" for k, v in g.get("log_fields", {}).items())
+    noted = g.get("log_fields", {})
+    extra = " ".join(f"{k}={v}" for k, v in noted.items())
+    fields = {"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+              "status": response.status_code, "duration_ms": round(elapsed, 1), **noted}
     log.info("request_id=%s %s %s status=%s duration_ms=%.1f %s", g.get("request_id"),
-             request.method, request.path, response.status_code, elapsed, extra)
+             request.method, request.path, response.status_code, elapsed, extra,
+             extra={"fields": fields, "event": "request"})
     return response
 
 
@@ -78,7 +82,8 @@ def _render(error: GatewayError) -> Response:
 
 def _render_gateway_error(error: GatewayError) -> Response:
     if error.http_status >= 500:
-        log.warning("request_id=%s %s: %s", g.get("request_id"), error.code, error.message)
+        log.warning("request_id=%s %s: %s", g.get("request_id"), error.code, error.message,
+                    extra={"fields": {"request_id": g.get("request_id")}})
     return _render(error)
 
 
@@ -102,7 +107,8 @@ def _render_http_error(error: HTTPException) -> Response:
 
 
 def _render_unexpected(error: Exception) -> Response:
-    log.exception("request_id=%s unexpected error", g.get("request_id"))
+    log.exception("request_id=%s unexpected error", g.get("request_id"),
+                  extra={"fields": {"request_id": g.get("request_id")}})
     return _render(GatewayError())
 
 

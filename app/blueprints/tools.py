@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app
 
+from app.openapi import documented
+from app.responses import ToolListSchema
 from app.schemas import CallSchema, load
 from app.web import api_key_from_headers, json_body, note
 
@@ -12,15 +16,18 @@ _call = CallSchema()
 
 
 @bp.route("/list", methods=["GET", "POST"])
+@documented("The tool catalogue, with each tool's JSON Schema", ok=ToolListSchema)
 def list_tools() -> dict:
     return {"tools": current_app.extensions["gateway"].registry.catalogue()}
 
 
 @bp.post("/call")
+@documented("Run one tool", body="ToolCall", ok="ToolAnswer", errors=(400, 401, 403, 404, 422, 502, 504),
+            secured=True)
 def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
-    note(key_id=claims.key_id)
+    note(key_id=claims.key_id, odoo_host=urlsplit(claims.credentials.url).netloc)
     body = load(_call, json_body(), "/tools/call")
     note(tool=body["name"], model=body["arguments"].get("model"))
     return {"result": gateway.call(claims, body["name"], body["arguments"])}
