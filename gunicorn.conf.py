@@ -1,8 +1,26 @@
 """Gunicorn settings, from the same checked Settings as the app (a bad value stops the start)."""
 
+import os
+import shutil
+import tempfile
+
 from app.config import Settings
 
+# Under gunicorn the log is read by machines: one JSON object per line unless LOG_FORMAT says text.
+os.environ.setdefault("LOG_FORMAT", "json")
 _settings = Settings.from_env()
+_own_metrics_dir = None
+if _settings.metrics_enabled and not _settings.metrics_dir:
+    # prometheus_client reads this when the app imports it (after this file): each worker then
+    # writes its values to files there, and a scrape of any worker sums them all.
+    _own_metrics_dir = tempfile.mkdtemp(prefix="odoo-gateway-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+elif _settings.metrics_enabled and _settings.metrics_dir:
+    # Files left by an earlier run would be summed in: start the counters from zero.
+    for _name in os.listdir(_settings.metrics_dir):
+        if _name.endswith(".db"):
+            os.remove(os.path.join(_settings.metrics_dir, _name))
+_metrics_dir = _settings.metrics_dir or _own_metrics_dir
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.web_concurrency
@@ -19,3 +37,16 @@ accesslog = None  # the app writes one line per request itself
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 proc_name = "odoo-gateway"
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A dead worker's gauges (pool size) must leave the sums; its counters stay counted."""
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
