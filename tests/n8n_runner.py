@@ -1,0 +1,140 @@
+"""Replays an n8n workflow file against a live gateway: enough of n8n to keep the examples honest.
+
+It walks the connections from the trigger, evaluates the ``{{ ... }}`` expressions the examples
+use (``$json.x``, ``$('Node').item.json.x``, ``$runIndex``, arithmetic) and sends each HTTP
+Request node's request as n8n would: method, URL, headers, JSON body, and the "Never Error" and
+"Include Response Headers and Status" options.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from typing import Any
+
+import requests
+
+_EXPRESSION = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
+
+
+class Item(dict):
+    """A JSON item whose keys read like JavaScript properties."""
+
+    def __getattr__(self, name: str) -> Any:
+        return wrap(self[name])
+
+
+def wrap(value: Any) -> Any:
+    return Item(value) if isinstance(value, dict) else value
+
+
+class Run:
+    """One execution of a workflow: each node's last output items, and how often each node ran."""
+
+    def __init__(self, workflow: dict, overrides: dict[str, Any], http: requests.Session) -> None:
+        self.nodes = {node["name"]: node for node in workflow["nodes"]}
+        self.connections = workflow["connections"]
+        self.overrides = overrides
+        self.http = http
+        self.outputs: dict[str, list[dict]] = {}
+        self.runs: dict[str, int] = {}
+        self.requests: list[requests.Response] = []
+        self.history: dict[str, list[list[dict]]] = {}
+
+    def start(self, max_steps: int = 100) -> Run:
+        trigger = next(n for n in self.nodes.values() if n["type"].endswith("Trigger"))
+        queue: deque[tuple[str, dict]] = deque([(trigger["name"], {})])
+        steps = 0
+        while queue:
+            steps += 1
+            assert steps <= max_steps, "the workflow does not end"
+            name, item = queue.popleft()
+            outputs = self.execute(self.nodes[name], item)
+            for index, items in enumerate(outputs):
+                targets = self.connections.get(name, {}).get("main", [])
+                for target in targets[index] if index < len(targets) else []:
+                    queue.extend((target["node"], each) for each in items)
+        return self
+
+    def execute(self, node: dict, item: dict) -> list[list[dict]]:
+        """The node's items per output (one list per output index)."""
+        name, kind, params = node["name"], node["type"].rsplit(".", 1)[1], node["parameters"]
+        run_index = self.runs.get(name, 0)
+        self.runs[name] = run_index + 1
+        scope = {"json": item, "run": run_index}
+        if kind == "manualTrigger":
+            outputs = [[{}]]
+        elif kind == "set":
+            values = {a["name"]: self.evaluate(a["value"], scope) for a in params["assignments"]["assignments"]}
+            if name == "Settings":
+                values.update(self.overrides)
+            outputs = [[values]]
+        elif kind == "httpRequest":
+            outputs = [[self.request(params, scope)]]
+        elif kind == "if":
+            outputs = [[item], []] if self.condition(params["conditions"], scope) else [[], [item]]
+        elif kind == "splitOut":
+            found: Any = item
+            for part in params["fieldToSplitOut"].split("."):
+                found = found[part]
+            outputs = [list(found)]
+        elif kind == "noOp":
+            outputs = [[item]]
+        else:
+            raise AssertionError(f"node type {node['type']} is not replayed by this runner")
+        self.outputs[name] = outputs[0] if len(outputs) == 1 else outputs[0] + outputs[1]
+        self.history.setdefault(name, []).append(outputs[0])
+        return outputs
+
+    def request(self, params: dict, scope: dict) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if params.get("sendHeaders"):
+            for header in params["headerParameters"]["parameters"]:
+                headers[header["name"]] = str(self.evaluate(header["value"], scope))
+        body = None
+        if params.get("sendBody"):
+            assert params["specifyBody"] == "json"
+            body = json.loads(self.evaluate(params["jsonBody"], scope))
+        answer = self.http.request(params["method"], self.evaluate(params["url"], scope), json=body,
+                                   headers=headers, timeout=10)
+        self.requests.append(answer)
+        response = params.get("options", {}).get("response", {}).get("response", {})
+        if answer.status_code >= 400 and not response.get("neverError"):
+            raise AssertionError(f"the node would fail: {answer.status_code} {answer.text}")
+        if response.get("fullResponse"):
+            return {"body": answer.json(), "headers": dict(answer.headers), "statusCode": answer.status_code,
+                    "statusMessage": answer.reason}
+        return answer.json()
+
+    def condition(self, conditions: dict, scope: dict) -> bool:
+        results = []
+        for rule in conditions["conditions"]:
+            left, right = self.evaluate(rule["leftValue"], scope), self.evaluate(rule["rightValue"], scope)
+            operation = rule["operator"]["operation"]
+            compare = {"equals": lambda a, b: a == b, "notEquals": lambda a, b: a != b,
+                       "gte": lambda a, b: a >= b, "gt": lambda a, b: a > b, "lt": lambda a, b: a < b}
+            results.append(compare[operation](left, right))
+        return all(results) if conditions["combinator"] == "and" else any(results)
+
+    def evaluate(self, value: Any, scope: dict) -> Any:
+        """n8n's parameter value: literal, or ``=`` followed by a template with ``{{ }}`` expressions."""
+        if not isinstance(value, str) or not value.startswith("="):
+            return value
+        template = value[1:]
+        whole = _EXPRESSION.fullmatch(template.strip())
+        if whole:  # a lone expression keeps its type (a number stays a number)
+            return self.expression(whole.group(1), scope)
+        return _EXPRESSION.sub(lambda m: render(self.expression(m.group(1), scope)), template)
+
+    def expression(self, text: str, scope: dict) -> Any:
+        python = re.sub(r"\$\('([^']+)'\)\.item\.json", r"_node('\1')", text.strip())
+        python = python.replace("$json", "_json").replace("$runIndex", "_run")
+        assert "$" not in python, f"expression not understood by the runner: {text}"
+        names = {"_json": wrap(scope["json"]), "_run": scope["run"], "__builtins__": {},
+                 "_node": lambda name: wrap(self.outputs[name][0])}
+        return eval(python, names)  # noqa: S307 - test-only, on the repository's own example files
+
+
+def render(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

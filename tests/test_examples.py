@@ -1,0 +1,170 @@
+"""Every example in examples/ runs against a live gateway (gunicorn) and the Odoo double."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.n8n_runner import Run
+from tests.test_gunicorn import ROOT, start_gunicorn, wait_healthy
+
+pytestmark = pytest.mark.slow
+EXAMPLES = ROOT / "examples"
+CURL = EXAMPLES / "curl"
+TOOLS = ("search", "read", "search_read", "search_count", "fields_get", "default_get", "create", "write",
+         "unlink")
+
+
+@pytest.fixture(scope="module")
+def gateway(odoo_server) -> Iterator[str]:
+    process, base = start_gunicorn({"WEB_CONCURRENCY": "1"})
+    try:
+        wait_healthy(process, base)
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R") -> str:
+    answer = requests.post(gateway + "/auth/generate", timeout=10, json={
+        "url": odoo.url, "database": "demo", "username": "admin", "password": "admin", "scope": scope})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["api_key"]
+
+
+def partners(odoo) -> list[dict]:
+    """The double's active partners, read directly (archived ones are hidden from searches)."""
+    return [r for r in odoo.records("demo", "res.partner") if r.get("active", True)]
+
+
+def curl(script: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(CURL / f"{script}.sh")], env={"PATH": os.environ["PATH"], **env},
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_there_is_one_curl_script_per_tool() -> None:
+    assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate"}
+
+
+def test_curl_kit_runs_every_tool(gateway, odoo) -> None:
+    minted = curl("mint", GATEWAY_URL=gateway, ODOO_URL=odoo.url, ODOO_DB="demo", ODOO_USER="admin",
+                  ODOO_PASSWORD="admin")
+    assert minted.returncode == 0, minted.stdout + minted.stderr
+    key = json.loads(minted.stdout)["api_key"]
+    env = {"GATEWAY_URL": gateway, "API_KEY": key}
+    results = {}
+    for script, extra in [("search", {}), ("search_read", {"SEARCH": "deco"}), ("search_count", {}),
+                          ("fields_get", {}), ("default_get", {}), ("create", {"NAME": "Kit Ltd"})]:
+        done = curl(script, **env, **extra)
+        assert done.returncode == 0, f"{script}: {done.stdout} {done.stderr}"
+        results[script] = json.loads(done.stdout)["result"]
+    partner = results["create"]["id"]
+    for script in ("read", "write", "unlink"):
+        done = curl(script, **env, PARTNER_ID=str(partner), PARTNER_IDS=str(partner))
+        assert done.returncode == 0, f"{script}: {done.stdout} {done.stderr}"
+        results[script] = json.loads(done.stdout)["result"]
+    assert results["search"]["ids"] and results["search"]["count"] <= 5
+    assert results["search_count"]["count"] == len([p for p in partners(odoo) if p.get("is_company")])
+    assert all("deco" in r["name"].lower() for r in results["search_read"]["records"])
+    assert results["fields_get"]["fields"]["name"]["type"] == "char"
+    assert "active" in results["default_get"]["defaults"]
+    assert results["read"]["records"][0]["name"] == "Kit Ltd"
+    assert results["write"]["status"] == "updated" and results["unlink"]["status"] == "deleted"
+    assert partner not in {p["id"] for p in partners(odoo)}
+    valid = curl("validate", **env)
+    assert valid.returncode == 0 and json.loads(valid.stdout)["status"] == "valid"
+
+
+def test_curl_scripts_fail_with_the_json_error(gateway) -> None:
+    done = curl("search", GATEWAY_URL=gateway, API_KEY="not-a-key")
+    assert done.returncode == 22  # curl's --fail-with-body: scripts stop on a refusal
+    assert json.loads(done.stdout)["status"] == "auth_failed"
+
+
+def test_readme_curl_lines_are_the_scripts() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for script in CURL.glob("*.sh"):
+        command = script.read_text().split("set -euo pipefail\n\n", 1)[1]
+        assert command in readme, f"README.md must show {script.name}'s command as it is"
+
+
+def test_python_example(gateway, odoo) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "python" / "gateway_client.py")], capture_output=True, text=True,
+        timeout=60, env={**os.environ, "GATEWAY_URL": gateway, "ODOO_URL": odoo.url, "ODOO_DB": "demo",
+                         "ODOO_USER": "admin", "ODOO_PASSWORD": "admin"})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["partners"] == len(partners(odoo)) - 1  # listed before creating one
+    assert report["created_id"] in {p["id"] for p in partners(odoo)}
+    assert report["refused"]["http"] == 403 and report["refused"]["status"] == "permission_denied"
+
+
+def workflow(name: str) -> dict:
+    data = json.loads((EXAMPLES / "n8n" / f"{name}.json").read_text())
+    names = [node["name"] for node in data["nodes"]]
+    assert len(names) == len(set(names)) and data["settings"]["executionOrder"] == "v1"
+    for source, outputs in data["connections"].items():
+        assert source in names
+        assert all(target["node"] in names for output in outputs["main"] for target in output)
+    for node in data["nodes"]:
+        assert {"id", "name", "type", "typeVersion", "position", "parameters"} <= node.keys()
+        if node["type"] == "n8n-nodes-base.httpRequest":
+            assert node["typeVersion"] == 4.2 and node["parameters"]["specifyBody"] == "json"
+    return data
+
+
+def replay(file: str, gateway: str, **settings) -> Run:
+    with requests.Session() as http:
+        return Run(workflow(file), {"gateway_url": gateway, **settings}, http).start()
+
+
+def test_every_n8n_workflow_is_replayed() -> None:
+    assert {p.stem for p in (EXAMPLES / "n8n").glob("*.json")} == {
+        "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors"}
+
+
+def test_n8n_mint_key(gateway, odoo) -> None:
+    run = replay("mint-key", gateway, odoo_url=odoo.url, database="demo", username="admin", password="admin")
+    minted = run.outputs["Mint key"][0]
+    assert minted["scope"] == "res.partner:RW,*:R" and minted["api_key"]
+
+
+def test_n8n_search_contacts(gateway, odoo) -> None:
+    run = replay("search-contacts", gateway, api_key=mint(gateway, odoo), search="deco")
+    contacts = run.outputs["One item per contact"]
+    assert contacts and all("deco" in c["name"].lower() for c in contacts)
+    assert run.requests[0].request.headers["X-API-Key"]
+
+
+def test_n8n_create_partner(gateway, odoo) -> None:
+    run = replay("create-partner", gateway, api_key=mint(gateway, odoo), name="Flow Ltd")
+    created = run.outputs["Create partner"][0]["result"]
+    assert created["status"] == "created"
+    assert {p["id"]: p["name"] for p in partners(odoo)}[created["id"]] == "Flow Ltd"
+
+
+def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
+    run = replay("paginate-all-records", gateway, api_key=mint(gateway, odoo), page_size=4)
+    pages = run.history["Records of this page"]
+    ids = [record["id"] for page in pages for record in page]
+    total = len(partners(odoo))
+    assert len(pages) == total // 4 + 1 and ids == sorted(ids) and len(set(ids)) == total
+
+
+def test_n8n_handles_a_refusal(gateway, odoo) -> None:
+    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="*:R"), partner_id=1)
+    assert run.outputs.get("Deleted") is None
+    explained = run.outputs["Explain the refusal"][0]
+    assert explained["http_status"] == 403 and explained["code"] == "permission_denied"
+    assert "scope" in explained["what_to_do"] and explained["request_id"]
+    done = replay("handle-errors", gateway, api_key=mint(gateway, odoo), partner_id=1)
+    assert done.outputs["Deleted"][0]["statusCode"] == 200
