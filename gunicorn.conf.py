@@ -34,7 +34,7 @@ timeout = int(_settings.odoo_timeout_seconds) + 30
 graceful_timeout = int(_settings.odoo_timeout_seconds) + 5
 keepalive = 75
 accesslog = None  # the app writes one line per request itself
-errorlog = "-"
+errorlog = "/dev/stdout"  # one stream for gunicorn and the app, as containers expect
 loglevel = _settings.log_level.lower()
 proc_name = "odoo-gateway"
 

@@ -27,6 +27,7 @@ from cachetools import LRUCache
 from app.errors import (
     AuthFailed,
     ConnectionFailed,
+    InvalidRequest,
     NotFound,
     OdooAccessError,
     OdooError,
@@ -172,6 +173,10 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
         yield
     except xmlrpc.client.Fault as fault:
         raise _from_fault(fault) from None
+    except OverflowError:
+        raise InvalidRequest(
+            "A number in the arguments is too large for Odoo's XML-RPC (32-bit integers)."
+        ) from None
     except TimeoutError:
         raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
     except (xmlrpc.client.ProtocolError, ExpatError, xmlrpc.client.ResponseError) as error:

@@ -250,3 +250,26 @@ def test_request_id_from_caller_is_echoed(client) -> None:
     response = client.get("/nowhere", headers={"X-Request-ID": "abc-123"})
     assert response.json["request_id"] == "abc-123"
     assert response.headers["X-Request-ID"] == "abc-123"
+
+
+def test_huge_numbers_in_a_domain_are_400(api, admin_key) -> None:
+    body = assert_error(api.call(admin_key, "search", model="res.partner",
+                                 domain=[["id", "=", 10**20]]), 400, "invalid_request")
+    assert "too large" in body["error"]
+    assert api.odoo_calls() == []
+
+
+def test_a_bug_is_a_plain_500_with_the_traceback_only_in_the_log(api, admin_key, monkeypatch,
+                                                                 gateway_logs) -> None:
+    from app import tools
+
+    def broken(odoo, arguments):
+        raise RuntimeError("boom in the gateway")
+
+    registry = api.client.application.extensions["gateway"].registry
+    monkeypatch.setitem(registry._tools, "search", tools.Tool("search", "R", "x", tools.SearchArgs,
+                                                               broken))
+    body = assert_error(api.call(admin_key, "search", model="res.partner"), 500, "internal_error")
+    assert "boom" not in body["error"]
+    logged = "\n".join(gateway_logs)
+    assert "boom in the gateway" in logged and body["request_id"] in logged
