@@ -17,7 +17,8 @@ COPY --chown=root:root wsgi.py gunicorn.conf.py ./
 
 USER gateway
 EXPOSE 3000
-# The filesystem can be mounted read-only: nothing is written but to stdout.
+# The filesystem can be mounted read-only: logs go to stdout, the workers' metrics to /dev/shm.
+# Healthy means ready (configuration valid, revocation store reachable), not merely alive.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/health', timeout=2)" || exit 1
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/ready', timeout=2)" || exit 1
 ENTRYPOINT ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -13,7 +13,14 @@ _own_metrics_dir = None
 if _settings.metrics_enabled and not _settings.metrics_dir:
     # prometheus_client reads this when the app imports it (after this file): each worker then
     # writes its values to files there, and a scrape of any worker sums them all.
-    _own_metrics_dir = tempfile.mkdtemp(prefix="odoo-gateway-metrics-")
+    # /dev/shm first: it is RAM, and stays writable in a container with a read-only filesystem.
+    for _parent in ("/dev/shm", tempfile.gettempdir()):  # noqa: S108 - mkdtemp makes a private dir
+        if os.path.isdir(_parent) and os.access(_parent, os.W_OK):
+            _own_metrics_dir = tempfile.mkdtemp(prefix="odoo-gateway-metrics-", dir=_parent)
+            break
+    else:
+        raise SystemExit("METRICS_ENABLED needs a writable directory for the workers' metrics: set "
+                         "PROMETHEUS_MULTIPROC_DIR (a tmpfs), or METRICS_ENABLED=false")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 elif _settings.metrics_enabled and _settings.metrics_dir:
     # Files left by an earlier run would be summed in: start the counters from zero.

@@ -66,7 +66,8 @@ class Run:
         if kind == "manualTrigger":
             outputs = [[{}]]
         elif kind == "set":
-            values = {a["name"]: self.evaluate(a["value"], scope) for a in params["assignments"]["assignments"]}
+            assignments = params["assignments"]["assignments"]
+            values = {a["name"]: self.evaluate(a["value"], scope) for a in assignments}
             if name == "Settings":
                 values.update(self.overrides)
             outputs = [[values]]
