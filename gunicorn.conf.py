@@ -6,6 +6,23 @@ import tempfile
 
 from app.config import Settings
 
+_PREFIX = "odoo-gateway-metrics-"
+
+
+def _remove_orphans(parent: str) -> None:
+    """Remove metrics directories left by masters that were killed before their on_exit hook."""
+    for entry in os.scandir(parent):
+        pid = entry.name[len(_PREFIX):].partition("-")[0]
+        if not (entry.name.startswith(_PREFIX) and pid.isdigit() and entry.is_dir()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, under another user
+
+
 # Under gunicorn the log is read by machines: one JSON object per line unless LOG_FORMAT says text.
 os.environ.setdefault("LOG_FORMAT", "json")
 _settings = Settings.from_env()
@@ -16,7 +33,8 @@ if _settings.metrics_enabled and not _settings.metrics_dir:
     # /dev/shm first: it is RAM, and stays writable in a container with a read-only filesystem.
     for _parent in ("/dev/shm", tempfile.gettempdir()):  # noqa: S108 - mkdtemp makes a private dir
         if os.path.isdir(_parent) and os.access(_parent, os.W_OK):
-            _own_metrics_dir = tempfile.mkdtemp(prefix="odoo-gateway-metrics-", dir=_parent)
+            _remove_orphans(_parent)
+            _own_metrics_dir = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=_parent)
             break
     else:
         raise SystemExit("METRICS_ENABLED needs a writable directory for the workers' metrics: set "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,3 +55,25 @@ def test_counters_sum_over_workers_and_lines_are_json(odoo, tmp_path: Path) -> N
     assert line["model"] == "res.partner" and line["odoo_host"] == odoo.url.split("//")[1]
     assert line["key_id"] == minted.json()["key_id"] and line["duration_ms"] >= 50
     assert minted.json()["api_key"] not in output and "admin" not in json.dumps(requests_logged)
+
+
+def metrics_dirs(pid: int) -> list[Path]:
+    parents = [Path("/dev/shm"), Path(tempfile.gettempdir())]  # noqa: S108 - where gunicorn.conf.py looks
+    return [d for parent in parents if parent.is_dir() for d in parent.glob(f"odoo-gateway-metrics-{pid}-*")]
+
+
+def test_own_metrics_directory_is_removed_at_exit_or_by_the_next_start(odoo) -> None:
+    killed, base = start_gunicorn({"WEB_CONCURRENCY": "1"})
+    wait_healthy(killed, base)
+    assert len(metrics_dirs(killed.pid)) == 1
+    killed.kill()  # no on_exit hook: the directory stays behind
+    killed.communicate(timeout=30)
+    assert metrics_dirs(killed.pid)
+    process, base = start_gunicorn({"WEB_CONCURRENCY": "1"})
+    try:
+        wait_healthy(process, base)
+        assert not metrics_dirs(killed.pid) and len(metrics_dirs(process.pid)) == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert not metrics_dirs(process.pid)
