@@ -27,7 +27,8 @@ proc_name = "odoo-gateway"
 # A read-only root filesystem: no control socket under ~/.gunicorn (gunicornc is not used), and
 # the workers' heartbeat files in memory rather than on disk.
 control_socket_disable = True
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+_SHM = "/dev/shm"  # noqa: S108 - a per-container tmpfs, which is what gunicorn's docs advise
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
 
 
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]
