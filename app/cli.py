@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import click
 from cryptography.fernet import Fernet
 from flask import current_app, has_app_context
+from flask.cli import ScriptInfo
 
 from app.config import ConfigError, Settings
 from app.errors import GatewayError
@@ -100,6 +101,10 @@ def _gateway() -> Iterator[Gateway]:
     try:
         if has_app_context() and "gateway" in current_app.extensions:
             yield current_app.extensions["gateway"]
+            return
+        script = click.get_current_context().find_object(ScriptInfo)
+        if script is not None:  # under ``flask``, without an app context pushed yet
+            yield script.load_app().extensions["gateway"]
             return
         gateway = Gateway(Settings.from_env())
         try:
