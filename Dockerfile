@@ -17,7 +17,9 @@ COPY --chown=root:root wsgi.py gunicorn.conf.py ./
 
 USER gateway
 EXPOSE 3000
-# The filesystem can be mounted read-only: nothing is written but to stdout.
+# The filesystem can be mounted read-only. Only two places are written: the revocation list
+# (REVOCATION_DB, default /tmp/odoo-gateway-revocations.sqlite3: mount a tmpfs or a volume on /tmp)
+# and gunicorn's worker heartbeat files (/dev/shm). gunicorn's control socket is disabled.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/health', timeout=2)" || exit 1
 ENTRYPOINT ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -11,7 +11,7 @@ __version__ = "1.0.0"
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
-    from app import logs, web
+    from app import cli, logs, security, web
     from app.blueprints import auth, health, tools
     from app.gateway import Gateway
 
@@ -20,8 +20,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # keep Odoo's order and spare sorting large answers
     app.extensions["gateway"] = Gateway(settings)
-    logs.configure(settings.log_level, [s.decode() for s in settings.encryption_keys])
+    logs.configure(settings.log_level, settings.secrets())
     web.init_app(app)
     for blueprint in (health.bp, auth.bp, tools.bp):
         app.register_blueprint(blueprint)
+    security.init_app(app, settings)
+    app.cli.add_command(cli.keys)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -34,6 +35,16 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    # Security and key lifecycle (README: "Security and key lifecycle").
+    generate_token: str | None = field(default=None, repr=False)
+    redis_url: str | None = field(default=None, repr=False)
+    revocation_db: str | None = None
+    allowed_odoo_urls: tuple[str, ...] = ()
+    allow_private_odoo: bool = False
+    rate_limit: str = "600/minute"
+    generate_rate_limit: str = "10/minute"
+    trusted_proxies: int = 0
+    max_response_bytes: int = 50 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +65,15 @@ class Settings:
             port=reader.number("PORT", 3000, int, upper=65535),
             web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
             gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            revocation_db=env.get("REVOCATION_DB", "").strip() or None,
+            allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
+            allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
+            rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
+            generate_rate_limit=env.get("GENERATE_RATE_LIMIT", "").strip() or "10/minute",
+            trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
+            max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
         ).checked()
 
     def checked(self) -> Settings:
@@ -65,7 +85,18 @@ class Settings:
         default, most = self.key_default_ttl_seconds, self.key_max_ttl_seconds
         if default and most and default > most:
             raise ConfigError("KEY_DEFAULT_TTL_SECONDS must not exceed KEY_MAX_TTL_SECONDS")
+        _check_security(self)
         return self
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the log redaction filter."""
+        found = [s.decode() for s in self.encryption_keys]
+        if self.generate_token:
+            found.append(self.generate_token)
+        password = urlsplit(self.redis_url).password if self.redis_url else None
+        if password:
+            found.append(password)
+        return found
 
 
 class _Reader:
@@ -85,6 +116,17 @@ class _Reader:
         if value <= 0 or (upper is not None and value > upper):
             raise ConfigError(f"{name} must be positive{' and at most ' + str(upper) if upper else ''}")
         return value
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
+
+    def boolean(self, name: str) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
     def optional_int(self, name: str) -> int | None:
         return self.number(name, None, int)
@@ -109,6 +151,33 @@ def _encryption_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
     for secret in keys:
         _check_fernet(secret, name)
     return keys
+
+
+def _check_security(settings: Settings) -> None:
+    """Rate limits parse, URL patterns parse, the Redis URL is a Redis URL."""
+    from limits import parse_many
+
+    from app.urlpolicy import parse_pattern
+
+    for name, value in (("RATE_LIMIT", settings.rate_limit),
+                        ("GENERATE_RATE_LIMIT", settings.generate_rate_limit)):
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name} must look like '600/minute' or '10/second;100/hour', "
+                              f"got {value!r}") from None
+    for pattern in settings.allowed_odoo_urls:
+        try:
+            parse_pattern(pattern)
+        except ValueError as error:
+            raise ConfigError(f"ALLOWED_ODOO_URLS: {error}") from None
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
+        # The message must not echo the URL: it may carry a password.
+        raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if settings.generate_token is not None and len(settings.generate_token) < 16:
+        raise ConfigError("GENERATE_TOKEN must be at least 16 characters long")
+    if settings.trusted_proxies < 0:
+        raise ConfigError("TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
 
 
 def _check_fernet(secret: bytes, name: str) -> None:

@@ -1,19 +1,22 @@
-"""Minting and checking API keys."""
+"""Minting, checking and revoking API keys."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from app.schemas import GenerateSchema, ValidateSchema, load
+from app.schemas import GenerateSchema, RevokeSchema, ValidateSchema, load
+from app.security import require_minting_token
 from app.web import json_body, note
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 _generate = GenerateSchema()
 _validate = ValidateSchema()
+_revoke = RevokeSchema()
 
 
 @bp.post("/generate")
 def generate() -> dict:
+    require_minting_token()
     data = load(_generate, json_body(), "/auth/generate")
     result = current_app.extensions["gateway"].generate(data)
     note(key_id=result["key_id"])
@@ -24,3 +27,13 @@ def generate() -> dict:
 def validate() -> dict:
     data = load(_validate, json_body(), "/auth/validate")
     return current_app.extensions["gateway"].validate(data["api_key"])
+
+
+@bp.post("/revoke")
+def revoke() -> dict:
+    data = load(_revoke, json_body(), "/auth/revoke")
+    if "key_id" in data:
+        require_minting_token(needed_without_token=True)
+    result = current_app.extensions["gateway"].revoke(data.get("api_key"), data.get("key_id"))
+    note(key_id=result["key_id"])
+    return result
