@@ -12,7 +12,7 @@ __version__ = "1.0.0"
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
     from app import logs, web
-    from app.blueprints import auth, health, tools
+    from app.blueprints import auth, health, mcp, tools
     from app.gateway import Gateway
 
     settings = settings or Settings.from_env()
@@ -22,6 +22,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["gateway"] = Gateway(settings)
     logs.configure(settings.log_level, [s.decode() for s in settings.encryption_keys])
     web.init_app(app)
-    for blueprint in (health.bp, auth.bp, tools.bp):
+    for blueprint in (health.bp, auth.bp, tools.bp, mcp.bp):
         app.register_blueprint(blueprint)
     return app

@@ -7,6 +7,7 @@ Every entrypoint (gunicorn, ``flask run``, tests) builds one ``Settings`` and ha
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             port=reader.number("PORT", 3000, int, upper=65535),
             web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
             gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
         ).checked()
 
     def checked(self) -> Settings:
@@ -117,3 +120,14 @@ def _check_fernet(secret: bytes, name: str) -> None:
     except (ValueError, TypeError):
         # The message must not echo the value: it is a secret even when malformed.
         raise ConfigError(f"{name} is not a valid Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """MCP_ALLOWED_ORIGINS: comma-separated origins like https://app.example.com, or *."""
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.match(r"^https?://[^/?#\s]+$", origin):
+            raise ConfigError(
+                f"MCP_ALLOWED_ORIGINS has {origin!r}: use origins like https://app.example.com, or *"
+            )
+    return origins
