@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 import pytest
 import requests
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
@@ -124,3 +124,19 @@ def test_sdk_client_is_refused_with_a_tampered_key(served, mint) -> None:
 
     refused = session_run(served, {"Authorization": f"Bearer {key[:-4]}AAAA"}, steps)
     assert isinstance(refused, MCPError) and refused.error.data["status"] == "auth_failed"
+
+
+def test_sdk_high_level_client_falls_back_from_discover_to_initialize(served, mint) -> None:
+    """``Client`` probes 2026-07-28's server/discover first; this server answers it as unsupported."""
+    key = mint("*:R")
+
+    async def main():
+        async with create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http:
+            transport = streamable_http_client(served + "/mcp", http_client=http)
+            async with Client(transport) as client:
+                counted = await client.call_tool("search_count", {"model": "res.partner"})
+                return client.session.protocol_version, counted
+
+    version, counted = anyio.run(main)
+    assert version == "2025-11-25"
+    assert counted.is_error is False and counted.structured_content["count"] > 0
