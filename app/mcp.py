@@ -10,7 +10,8 @@ protocol (bad JSON, unknown method, bad params) are JSON-RPC errors::
                                          an unsupported MCP-Protocol-Version header
     -32601 method not found   HTTP 200
     -32602 invalid params     HTTP 200   includes an unknown tool name, as the specification says
-    -32001 unauthorized       HTTP 401   missing, bad or expired key (data: the contract's error)
+    -32001 key refused        HTTP 401   missing, bad or expired key (data: the contract's error);
+                                         another refusal of the key keeps its own HTTP status
     -32603 internal error     HTTP 200   a bug; logged with its traceback
 """
 
