@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 import requests
 from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
 from tests.test_gunicorn import start_gunicorn, wait_healthy
@@ -51,7 +51,7 @@ def session_run(base: str, headers: dict[str, str], steps) -> Any:
 
     async def main() -> Any:
         async with (
-            create_mcp_http_client(headers=headers) as http,
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
             streamable_http_client(base + "/mcp", http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
@@ -131,7 +131,7 @@ def test_sdk_high_level_client_falls_back_from_discover_to_initialize(served, mi
     key = mint("*:R")
 
     async def main():
-        async with create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http:
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
             transport = streamable_http_client(served + "/mcp", http_client=http)
             async with Client(transport) as client:
                 counted = await client.call_tool("search_count", {"model": "res.partner"})
