@@ -12,7 +12,7 @@ __version__ = "1.0.0"
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
     from app import cli, logs, security, web
-    from app.blueprints import auth, health, tools
+    from app.blueprints import auth, health, mcp, tools
     from app.gateway import Gateway
 
     settings = settings or Settings.from_env()
@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["gateway"] = Gateway(settings)
     logs.configure(settings.log_level, settings.secrets())
     web.init_app(app)
-    for blueprint in (health.bp, auth.bp, tools.bp):
+    for blueprint in (health.bp, auth.bp, tools.bp, mcp.bp):
         app.register_blueprint(blueprint)
     security.init_app(app, settings)
     app.cli.add_command(cli.keys)

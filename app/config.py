@@ -7,6 +7,7 @@ Every entrypoint (gunicorn, ``flask run``, tests) builds one ``Settings`` and ha
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -45,6 +46,7 @@ class Settings:
     generate_rate_limit: str = "10/minute"
     trusted_proxies: int = 0
     max_response_bytes: int = 50 * 1024 * 1024
+    mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +76,7 @@ class Settings:
             generate_rate_limit=env.get("GENERATE_RATE_LIMIT", "").strip() or "10/minute",
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
             max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
+            mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
         ).checked()
 
     def checked(self) -> Settings:
@@ -186,3 +189,14 @@ def _check_fernet(secret: bytes, name: str) -> None:
     except (ValueError, TypeError):
         # The message must not echo the value: it is a secret even when malformed.
         raise ConfigError(f"{name} is not a valid Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """MCP_ALLOWED_ORIGINS: comma-separated origins like https://app.example.com, or *."""
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.match(r"^https?://[^/?#\s]+$", origin):
+            raise ConfigError(
+                f"MCP_ALLOWED_ORIGINS has {origin!r}: use origins like https://app.example.com, or *"
+            )
+    return origins
