@@ -17,8 +17,10 @@ COPY --chown=root:root wsgi.py gunicorn.conf.py ./
 
 USER gateway
 EXPOSE 3000
-# The filesystem can be mounted read-only: logs go to stdout, the workers' metrics to /dev/shm.
-# Healthy means ready (configuration valid, revocation store reachable), not merely alive.
+# The filesystem can be mounted read-only. Only these places are written: the revocation list
+# (REVOCATION_DB, default /tmp/odoo-gateway-revocations.sqlite3: mount a tmpfs or a volume on /tmp),
+# gunicorn's worker heartbeat files and the workers' metrics (/dev/shm). gunicorn's control socket
+# is disabled. Healthy means ready (configuration valid, revocation store reachable), not merely alive.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/ready', timeout=2)" || exit 1
 ENTRYPOINT ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

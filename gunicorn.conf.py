@@ -1,10 +1,12 @@
 """Gunicorn settings, from the same checked Settings as the app (a bad value stops the start)."""
 
+import logging
 import os
 import shutil
 import tempfile
 
 from app.config import Settings
+from app.logs import RedactingFilter
 
 _PREFIX = "odoo-gateway-metrics-"
 
@@ -63,6 +65,16 @@ errorlog = "/dev/stdout"  # one stream for gunicorn and the app, as containers e
 loglevel = _settings.log_level.lower()
 proc_name = "odoo-gateway"
 
+# A read-only root filesystem: no control socket under ~/.gunicorn (gunicornc is not used), and
+# the workers' heartbeat files in memory rather than on disk.
+control_socket_disable = True
+_SHM = "/dev/shm"  # noqa: S108 - a per-container tmpfs, which is what gunicorn's docs advise
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    """Gunicorn's own log lines (worker crashes, tracebacks) go through the redaction filter too."""
+    logging.getLogger("gunicorn.error").addFilter(RedactingFilter(_settings.secrets()))
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     """A dead worker's gauges (pool size) must leave the sums; its counters stay counted."""

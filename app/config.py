@@ -7,8 +7,10 @@ Every entrypoint (gunicorn, ``flask run``, tests) builds one ``Settings`` and ha
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -34,6 +36,17 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    # Security and key lifecycle (README: "Security and key lifecycle").
+    generate_token: str | None = field(default=None, repr=False)
+    redis_url: str | None = field(default=None, repr=False)
+    revocation_db: str | None = None
+    allowed_odoo_urls: tuple[str, ...] = ()
+    allow_private_odoo: bool = False
+    rate_limit: str = "600/minute"
+    generate_rate_limit: str = "10/minute"
+    trusted_proxies: int = 0
+    max_response_bytes: int = 50 * 1024 * 1024
+    mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
     log_format: str = "text"
     metrics_enabled: bool = True
     metrics_dir: str | None = None
@@ -57,6 +70,16 @@ class Settings:
             port=reader.number("PORT", 3000, int, upper=65535),
             web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
             gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            revocation_db=env.get("REVOCATION_DB", "").strip() or None,
+            allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
+            allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
+            rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
+            generate_rate_limit=env.get("GENERATE_RATE_LIMIT", "").strip() or "10/minute",
+            trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
+            max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
+            mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
             log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
             metrics_enabled=reader.flag("METRICS_ENABLED", True),
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
@@ -71,7 +94,18 @@ class Settings:
         default, most = self.key_default_ttl_seconds, self.key_max_ttl_seconds
         if default and most and default > most:
             raise ConfigError("KEY_DEFAULT_TTL_SECONDS must not exceed KEY_MAX_TTL_SECONDS")
+        _check_security(self)
         return self
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the log redaction filter."""
+        found = [s.decode() for s in self.encryption_keys]
+        if self.generate_token:
+            found.append(self.generate_token)
+        password = urlsplit(self.redis_url).password if self.redis_url else None
+        if password:
+            found.append(password)
+        return found
 
 
 class _Reader:
@@ -92,6 +126,17 @@ class _Reader:
             raise ConfigError(f"{name} must be positive{' and at most ' + str(upper) if upper else ''}")
         return value
 
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
+
+    def boolean(self, name: str) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
     def optional_int(self, name: str) -> int | None:
         return self.number(name, None, int)
 
@@ -109,22 +154,13 @@ class _Reader:
         return value
 
     def flag(self, name: str, default: bool) -> bool:
-        raw = self.env.get(name, "").strip().lower()
-        if not raw:
-            return default
-        if raw not in _FLAGS:
-            raise ConfigError(f"{name} must be true or false, got {raw!r}")
-        return _FLAGS[raw]
+        return self.boolean(name) if self.env.get(name, "").strip() else default
 
     def directory(self, name: str) -> str | None:
         path = self.env.get(name, "").strip()
         if path and not (os.path.isdir(path) and os.access(path, os.W_OK)):
             raise ConfigError(f"{name} must be an existing writable directory, got {path!r}")
         return path or None
-
-
-_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
-          "off": False}
 
 
 def _encryption_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
@@ -142,9 +178,47 @@ def _encryption_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
     return keys
 
 
+def _check_security(settings: Settings) -> None:
+    """Rate limits parse, URL patterns parse, the Redis URL is a Redis URL."""
+    from limits import parse_many
+
+    from app.urlpolicy import parse_pattern
+
+    for name, value in (("RATE_LIMIT", settings.rate_limit),
+                        ("GENERATE_RATE_LIMIT", settings.generate_rate_limit)):
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name} must look like '600/minute' or '10/second;100/hour', "
+                              f"got {value!r}") from None
+    for pattern in settings.allowed_odoo_urls:
+        try:
+            parse_pattern(pattern)
+        except ValueError as error:
+            raise ConfigError(f"ALLOWED_ODOO_URLS: {error}") from None
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
+        # The message must not echo the URL: it may carry a password.
+        raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if settings.generate_token is not None and len(settings.generate_token) < 16:
+        raise ConfigError("GENERATE_TOKEN must be at least 16 characters long")
+    if settings.trusted_proxies < 0:
+        raise ConfigError("TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
+
+
 def _check_fernet(secret: bytes, name: str) -> None:
     try:
         Fernet(secret)
     except (ValueError, TypeError):
         # The message must not echo the value: it is a secret even when malformed.
         raise ConfigError(f"{name} is not a valid Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """MCP_ALLOWED_ORIGINS: comma-separated origins like https://app.example.com, or *."""
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.match(r"^https?://[^/?#\s]+$", origin):
+            raise ConfigError(
+                f"MCP_ALLOWED_ORIGINS has {origin!r}: use origins like https://app.example.com, or *"
+            )
+    return origins

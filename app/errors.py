@@ -8,7 +8,9 @@ Every failure a caller can see is one of these; one handler (``app.web``) render
     ├── ScopeInvalid             400 scope_invalid
     ├── AuthFailed               401 auth_failed
     ├── KeyExpired               401 key_expired
+    ├── KeyRevoked               401 key_revoked
     ├── PermissionDenied         403 permission_denied
+    ├── UrlNotAllowed            403 url_not_allowed
     ├── OdooAccessError          403 odoo_access_error
     ├── ToolNotFound             404 tool_not_found
     ├── NotFound                 404 not_found
@@ -75,6 +77,13 @@ class KeyExpired(GatewayError):
     message = "This API key has expired: mint a new one with POST /auth/generate."
 
 
+class KeyRevoked(GatewayError):
+    """The key's id is on the revocation list."""
+
+    http_status, code = 401, "key_revoked"
+    message = "This API key has been revoked: mint a new one with POST /auth/generate."
+
+
 class PermissionDenied(GatewayError):
     """The key's scope does not grant the tool's letter on that model."""
 
@@ -87,6 +96,13 @@ class OdooAccessError(GatewayError):
 
     http_status, code = 403, "odoo_access_error"
     message = "Odoo refused access."
+
+
+class UrlNotAllowed(GatewayError):
+    """The gateway's URL policy does not let it call that Odoo URL."""
+
+    http_status, code = 403, "url_not_allowed"
+    message = "This gateway does not call that Odoo URL."
 
 
 class ToolNotFound(GatewayError):
@@ -129,6 +145,11 @@ class RateLimited(GatewayError):
 
     http_status, code = 429, "rate_limited"
     message = "Too many requests: slow down and retry after the Retry-After delay."
+
+    def __init__(self, message: str | None = None, details: Any = None,
+                 retry_after: int = 1) -> None:
+        super().__init__(message, details)
+        self.retry_after = max(1, retry_after)
 
 
 class ConnectionFailed(GatewayError):

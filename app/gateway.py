@@ -1,7 +1,8 @@
 """The gateway's use cases, free of HTTP: mint keys and run tools against Odoo.
 
-Checks run in the contract's order: key, then tool and arguments, then scope, then Odoo; so a
-bad request, an unknown tool or a denied scope never reaches Odoo.
+Checks run in the contract's order: key (open, expiry, revocation), then tool and arguments, then
+scope, then the URL policy, then Odoo; so a bad request, an unknown tool or a denied scope never
+reaches Odoo. (The per-key rate limit sits between the key and the body, in the HTTP layer.)
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Settings
-from app.errors import AuthFailed, InvalidRequest, PermissionDenied
+from app.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.keys import Credentials, KeyClaims, KeyRing
 from app.odoo import OdooConnector
+from app.revocation import build_store
 from app.scopes import Scope
 from app.sessions import SessionPool
 from app.tools import ToolRegistry
+from app.urlpolicy import UrlPolicy
 
 
 class Gateway:
@@ -24,7 +27,12 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.keyring = KeyRing(settings.encryption_keys)
-        self.connector = OdooConnector(settings.odoo_timeout_seconds)
+        self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
+        self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.connector = OdooConnector(
+            settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
+            guard=self.policy.guard_socket,
+        )
         # Through ``self.connector`` at call time, so a wrapped connector (metrics) is used too.
         self.pool = SessionPool(
             lambda credentials: self.connector.authenticate(credentials),
@@ -34,12 +42,14 @@ class Gateway:
 
     def close(self) -> None:
         self.connector.close()
+        self.revocations.close()
 
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
         scope = Scope.parse(data["scope"])
         ttl = self._ttl(data.get("expires_in"))
         credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
+        self.policy.check(credentials.url)
         uid = self.connector.authenticate(credentials)
         self.pool.put(credentials, uid)
         claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"))
@@ -49,8 +59,17 @@ class Gateway:
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
         }
 
+    def issue_offline(self, data: dict) -> dict:
+        """Mint a key without asking Odoo (the operators' ``keys issue``); every other check holds."""
+        scope = Scope.parse(data["scope"])
+        ttl = self._ttl(data.get("expires_in"))
+        credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
+        self.policy.check(credentials.url)
+        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"))
+        return {"api_key": self.keyring.seal(claims), **describe(claims)}
+
     def validate(self, api_key: str) -> dict:
-        claims = self.keyring.open(api_key)
+        claims = self.open_key(api_key)
         return {"status": "valid", **describe(claims)}
 
     def open_key(self, api_key: str | None) -> KeyClaims:
@@ -58,7 +77,19 @@ class Gateway:
             raise AuthFailed(
                 "Missing API key: send it in the X-API-Key header (or Authorization: Bearer KEY)."
             )
-        return self.keyring.open(api_key)
+        claims = self.keyring.open(api_key)
+        if self.revocations.is_revoked(claims.key_id):
+            raise KeyRevoked()
+        return claims
+
+    def revoke(self, api_key: str | None = None, key_id: str | None = None) -> dict:
+        """Put a key's id on the revocation list: from the key itself, or from its id."""
+        if api_key is not None:
+            key_id = self.keyring.open_unchecked(api_key).key_id  # an expired key may be revoked
+        if not key_id:
+            raise InvalidRequest("Send the key to revoke as api_key, or its id as key_id.")
+        self.revocations.revoke(key_id)
+        return {"status": "revoked", "key_id": key_id}
 
     def call(self, claims: KeyClaims, name: str, arguments: dict) -> dict:
         """Run tool ``name`` with ``arguments`` for the key's owner."""
@@ -71,6 +102,7 @@ class Gateway:
                 f"which the tool {name!r} needs: mint a key whose scope includes "
                 f"'{model}:{tool.letter}'."
             )
+        self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context)
         return {**tool.run(odoo, args), "model": model}

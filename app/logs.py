@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
+# The password part of a URL's user info (redis://:PASSWORD@host, http://user:PASSWORD@host).
+URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]+@")
 MASK = "[REDACTED]"
 
 
@@ -22,6 +24,7 @@ class RedactingFilter(logging.Filter):
 
     def redact(self, text: str) -> str:
         text = FERNET_TOKEN.sub(MASK, text)
+        text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text

@@ -9,15 +9,19 @@ errors in exactly one place, ``translate_errors``::
     Fault 4 (access rights)               -> OdooAccessError (403)
     timeout                               -> OdooTimeout (504)
     refused, reset, DNS, TLS, not XML-RPC -> ConnectionFailed (502)
+    answer above MAX_RESPONSE_BYTES       -> ConnectionFailed (502), raised by the transport
+    connected to a metadata address       -> UrlNotAllowed (403), raised by the transport's guard
 """
 
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 import threading
 import xmlrpc.client
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from xml.parsers.expat import ExpatError
@@ -45,17 +49,56 @@ _NOT_XMLRPC = (
 )
 _TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
 _MISSING = "Record does not exist or has been deleted"
+_TOO_LARGE = (
+    "Odoo's answer is larger than {limit} bytes (MAX_RESPONSE_BYTES): ask for less data "
+    "(a smaller limit, fewer fields or ids)."
+)
+DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024
 
 
 class _TimeoutMixin:
-    """Gives every connection of an xmlrpc transport a socket timeout."""
+    """Gives every connection of an xmlrpc transport a socket timeout, a guard on the address it
+    connects to, and a cap on the size of the answer it reads."""
 
     timeout: float
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    guard: Callable[[socket.socket], None] | None = None
+    # Asking for gzip would let a small answer inflate past the cap before it is counted.
+    accept_gzip_encoding = False
 
     def make_connection(self, host):  # type: ignore[no-untyped-def]
         connection = super().make_connection(host)  # type: ignore[misc]
         connection.timeout = self.timeout  # applied when the connection opens its socket
+        if self.guard is not None:
+            connection._create_connection = self._guarded_connect
         return connection
+
+    def _guarded_connect(self, address, timeout, source_address=None):  # type: ignore[no-untyped-def]
+        sock = socket.create_connection(address, timeout, source_address)
+        try:
+            self.guard(sock)  # type: ignore[misc]
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def parse_response(self, response):  # type: ignore[no-untyped-def]
+        """Like xmlrpc's, but reads at most ``max_response_bytes`` (decoded) of the answer."""
+        gzipped = response.getheader("Content-Encoding", "") == "gzip"
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+        parser, unmarshaller = self.getparser()  # type: ignore[attr-defined]
+        total = 0
+        while chunk := response.read(65_536):
+            if inflate is not None:
+                chunk = inflate.decompress(chunk, self.max_response_bytes - total + 1)
+                if inflate.unconsumed_tail:
+                    total = self.max_response_bytes + 1
+            total += len(chunk)
+            if total > self.max_response_bytes:
+                raise ConnectionFailed(_TOO_LARGE.format(limit=self.max_response_bytes))
+            parser.feed(chunk)
+        parser.close()
+        return unmarshaller.close()
 
 
 class _Transport(_TimeoutMixin, xmlrpc.client.Transport):
@@ -88,8 +131,12 @@ class OdooConnector:
     in parallel, and the number of open connections follows the number of calls in flight.
     """
 
-    def __init__(self, timeout: float, max_idle_per_endpoint: int = 16) -> None:
+    def __init__(self, timeout: float, max_idle_per_endpoint: int = 16, *,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 guard: Callable[[socket.socket], None] | None = None) -> None:
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self.guard = guard  # checks each new connection's peer address (see app.urlpolicy)
         self._max_idle = max_idle_per_endpoint
         self._idle = _IdleProxies(maxsize=256)
         self._lock = threading.Lock()
@@ -153,9 +200,9 @@ class OdooConnector:
             if idle:
                 return idle.pop()
         transport_class = _SafeTransport if endpoint.startswith("https:") else _Transport
-        return xmlrpc.client.ServerProxy(
-            endpoint, transport=transport_class(self.timeout), allow_none=True
-        )
+        transport = transport_class(self.timeout)
+        transport.max_response_bytes, transport.guard = self.max_response_bytes, self.guard
+        return xmlrpc.client.ServerProxy(endpoint, transport=transport, allow_none=True)
 
     def _checkin(self, endpoint: str, proxy: xmlrpc.client.ServerProxy) -> None:
         with self._lock:

@@ -32,6 +32,7 @@ _ERRORS = {
     403: "The key's scope or Odoo's access rights refuse the operation.",
     404: "Unknown tool, route or record.",
     405: "Wrong HTTP method.",
+    406: "The client does not accept application/json.",
     413: "The body is larger than MAX_BODY_BYTES.",
     422: "Odoo refused the operation; the message is Odoo's own.",
     429: "Too many requests; retry after the Retry-After delay.",
@@ -41,7 +42,6 @@ _ERRORS = {
     504: "Odoo did not answer within ODOO_TIMEOUT_SECONDS.",
 }
 _ALWAYS = (405, 429, 500)  # any route can answer these
-_SECURITY = [{"ApiKeyHeader": []}, {"BearerKey": []}]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class Operation:
     tag: str | None = None
     content_type: str = "application/json"
     description: str | None = None
+    error_body: Body = "Error"  # /mcp answers JSON-RPC errors instead
+    security: tuple[str, ...] = ("ApiKeyHeader", "BearerKey")
 
 
 def documented(summary: str, **contract: Any) -> Callable:
@@ -101,6 +103,8 @@ def build(app: Flask) -> dict:
     })
     spec.components.security_scheme("ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     spec.components.security_scheme("BearerKey", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("MintingToken", {
+        "type": "http", "scheme": "bearer", "description": "The operator's GENERATE_TOKEN, when set"})
     spec.components.schema("Error", schema=responses.ErrorSchema)
     _tool_components(spec, app)
     hidden = app.extensions.get("openapi_hidden", set())
@@ -137,9 +141,9 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
                                  "content": {"application/json": {"schema": _schema(op.body)}}}
     for status in sorted(set(op.errors) | set(_ALWAYS) | ({413} if op.body is not None else set())):
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "application/json": {"schema": _schema(op.error_body)}}}
     if op.secured:
-        result["security"] = _SECURITY
+        result["security"] = [{name: []} for name in op.security]
     return result
 
 

@@ -69,3 +69,14 @@ def config_check(app: Flask) -> Check:
         return f"{len(settings.encryption_keys)} encryption key(s) usable"
 
     return check
+
+
+def revocation_check(app: Flask) -> Check:
+    """The revocation list can be read: keys are refused while it cannot (it fails closed)."""
+    store = app.extensions["gateway"].revocations
+
+    def check() -> str:
+        store.is_revoked("ready-probe")
+        return type(store).__name__
+
+    return check

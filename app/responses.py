@@ -131,6 +131,11 @@ class ValidatedSchema(Schema):
     credentials = fields.Nested(PublicCredentialsSchema, required=True)
 
 
+class RevokedSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["revoked"]))
+    key_id = fields.String(required=True)
+
+
 class ToolEntrySchema(Schema):
     name = fields.String(required=True)
     description = fields.String(required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app import fields as odoo_fields
 from app.errors import InvalidRequest
@@ -51,6 +51,16 @@ class GenerateSchema(Schema):
 
 class ValidateSchema(Schema):
     api_key = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class RevokeSchema(Schema):
+    api_key = fields.String(validate=validate.Length(min=1))
+    key_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+
+    @validates_schema
+    def one_of(self, data: dict, **kwargs: Any) -> None:
+        if ("api_key" in data) == ("key_id" in data):
+            raise ValidationError("Send either api_key (the key itself) or key_id, not both.")
 
 
 class CallSchema(Schema):

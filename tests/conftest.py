@@ -33,7 +33,9 @@ def odoo(odoo_server: OdooDouble) -> OdooDouble:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"encryption_keys": (SECRET,), "odoo_timeout_seconds": 3.0}
+    values: dict[str, Any] = {"encryption_keys": (SECRET,), "odoo_timeout_seconds": 3.0,
+                              # Tests mint many keys from one address; rate-limit tests set small limits.
+                              "generate_rate_limit": "10000/minute", "rate_limit": "100000/minute"}
     values.update(overrides)
     return Settings(**values).checked()
 

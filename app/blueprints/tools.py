@@ -9,6 +9,7 @@ from flask import Blueprint, current_app
 from app.openapi import documented
 from app.responses import ToolListSchema
 from app.schemas import CallSchema, load
+from app.security import limit_key
 from app.web import api_key_from_headers, json_body, note
 
 bp = Blueprint("tools", __name__, url_prefix="/tools")
@@ -28,6 +29,7 @@ def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
     note(key_id=claims.key_id, odoo_host=urlsplit(claims.credentials.url).netloc)
+    limit_key(claims.key_id)
     body = load(_call, json_body(), "/tools/call")
     note(tool=body["name"], model=body["arguments"].get("model"))
     return {"result": gateway.call(claims, body["name"], body["arguments"])}
