@@ -38,3 +38,12 @@ def test_liveness_stays_up_when_not_ready(make_app) -> None:
     client = app.test_client()
     assert client.get("/ready").status_code == 503
     assert client.get("/health").status_code == 200
+
+
+def test_unreachable_revocation_store_is_not_ready(make_app) -> None:
+    client = make_app(redis_url="redis://:store-password-789@127.0.0.1:1/0").test_client()
+    response = client.get("/ready")
+    assert response.status_code == 503
+    check = response.json["checks"]["revocation_store"]
+    assert check["ok"] is False and "store-password-789" not in response.get_data(as_text=True)
+    assert client.get("/health").status_code == 200
