@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.business import BUSINESS_TOOLS
 from app.config import Settings
 from app.errors import AuthFailed, InvalidRequest, PermissionDenied
 from app.keys import Credentials, KeyClaims, KeyRing
 from app.odoo import OdooConnector
 from app.scopes import Scope
 from app.sessions import SessionPool
-from app.tools import ToolRegistry
+from app.tools import TOOLS, ToolRegistry
 
 
 class Gateway:
@@ -28,7 +29,7 @@ class Gateway:
         self.pool = SessionPool(
             self.connector.authenticate, settings.pool_max_size, settings.pool_ttl_minutes * 60
         )
-        self.registry = ToolRegistry(settings.max_limit)
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
 
     def close(self) -> None:
         self.connector.close()
@@ -63,11 +64,13 @@ class Gateway:
         tool = self.registry.get(name)
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
-        if not claims.rules.allows(model, tool.letter):
+        letter, method = tool.requires(args)
+        if not claims.rules.allows(model, letter, method):
+            grant = f"X({method})" if letter == "X" else letter
             raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {tool.letter} on {model!r}, "
-                f"which the tool {name!r} needs: mint a key whose scope includes "
-                f"'{model}:{tool.letter}'."
+                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
+                f"key whose scope includes '{model}:{grant}'."
             )
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context)
