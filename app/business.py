@@ -72,8 +72,7 @@ class ReadGroupArgs(ToolArgs):
 class CallArgs(ToolArgs):
     method = ma.String(required=True, metadata={
         "description": "A public method of the model, e.g. action_confirm", "example": "action_confirm"})
-    ids = odoo_fields.ids(1000, metadata={
-        "description": "Records the method runs on (omitted: a model-level method)"})
+    ids = odoo_fields.ids(1000)  # omitted: a model-level method (@api.model)
     args = ma.List(ma.Raw(), load_default=list, metadata={
         "description": "Positional arguments after ids"})
     kwargs = ma.Dict(keys=ma.String(), load_default=dict, metadata={

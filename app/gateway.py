@@ -12,6 +12,7 @@ from typing import Any
 from app.business import BUSINESS_TOOLS
 from app.config import Settings
 from app.errors import AuthFailed, InvalidRequest, PermissionDenied
+from app.json2 import Json2Connector, choose_transport
 from app.keys import Credentials, KeyClaims, KeyRing
 from app.odoo import OdooConnector
 from app.scopes import Scope
@@ -26,6 +27,7 @@ class Gateway:
         self.settings = settings
         self.keyring = KeyRing(settings.encryption_keys)
         self.connector = OdooConnector(settings.odoo_timeout_seconds)
+        self.json2 = Json2Connector(settings.odoo_timeout_seconds)
         self.pool = SessionPool(
             self.connector.authenticate, settings.pool_max_size, settings.pool_ttl_minutes * 60
         )
@@ -33,19 +35,28 @@ class Gateway:
 
     def close(self) -> None:
         self.connector.close()
+        self.json2.close()
 
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
         scope = Scope.parse(data["scope"])
         ttl = self._ttl(data.get("expires_in"))
         credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
-        uid = self.connector.authenticate(credentials)
-        self.pool.put(credentials, uid)
-        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"))
+        transport = data.get("transport", "xmlrpc")
+        if transport == "auto":
+            transport, uid = choose_transport(self.connector, self.json2, credentials)
+        elif transport == "json2":
+            uid = self.json2.authenticate(credentials)
+        else:
+            uid = self.connector.authenticate(credentials)
+        if transport == "xmlrpc":
+            self.pool.put(credentials, uid)
+        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
         return {
             "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
             "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
+            "transport": transport,
         }
 
     def validate(self, api_key: str) -> dict:
@@ -73,16 +84,18 @@ class Gateway:
                 f"key whose scope includes '{model}:{grant}'."
             )
         context = {**claims.context, **args.get("context", {})}
-        odoo = self._bound(claims.credentials, model, context)
+        odoo = self._bound(claims.credentials, model, context, claims.transport)
         return {**tool.run(odoo, args), "model": model}
 
-    def _bound(self, credentials: Credentials, model: str, context: dict):
+    def _bound(self, credentials: Credentials, model: str, context: dict, transport: str = "xmlrpc"):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict) -> Any:
-            session = self.pool.get(credentials)
             if context:
                 kwargs = {**kwargs, "context": context}
+            if transport == "json2":  # the API key travels with every call: no session
+                return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
+            session = self.pool.get(credentials)
             try:
                 return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs)
             except AuthFailed:
@@ -105,6 +118,7 @@ def describe(claims: KeyClaims) -> dict:
         "key_id": claims.key_id,
         "expires": iso(claims.expires_at),
         "credentials": {**claims.credentials.public(), "scope": claims.scope},
+        "transport": claims.transport,
     }
 
 
