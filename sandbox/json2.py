@@ -68,11 +68,13 @@ def named(call: Call) -> dict:
     """A call's arguments by name: JSON-2 sends them so; XML-RPC's are bound to the signature."""
     if call.service == "json2":
         return dict(call.kwargs)
+    kwargs = dict(call.kwargs)
+    context = {"context": kwargs.pop("context")} if "context" in kwargs else {}
     function = getattr(BaseModel, str(call.model_method), None)
     if function is None:
-        return {"args": list(call.args), **call.kwargs}
-    bound = inspect.signature(function).bind(None, *call.args, **call.kwargs).arguments
-    return {name: value for name, value in bound.items() if name != "self"}
+        return {"args": list(call.args), **kwargs, **context}
+    bound = inspect.signature(function).bind(None, *call.args, **kwargs).arguments
+    return {**{name: value for name, value in bound.items() if name != "self"}, **context}
 
 
 class _NotFound(Exception):
