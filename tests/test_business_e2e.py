@@ -229,3 +229,14 @@ def test_x2many_create_link_replace_commands(api, any_key) -> None:
     assert read_one(api, any_key, "res.partner", new, ["category_id"])["category_id"] == []
     sent = api.odoo.sent("create")[0]["vals_list"]
     assert sent["child_ids"] == [[0, 0, {"name": "Child One"}], [0, 0, {"name": "Child Two"}]]
+
+
+def test_catalogue_describes_the_new_tools(client) -> None:
+    tools = {t["name"]: t for t in client.post("/tools/list").json["tools"]}
+    assert set(tools["read_group"]["inputSchema"]["required"]) == {"model", "groupby"}
+    assert set(tools["call"]["inputSchema"]["required"]) == {"model", "method"}
+    assert set(tools["call"]["inputSchema"]["properties"]) == {
+        "model", "context", "method", "ids", "args", "kwargs"}
+    assert set(tools["name_search"]["inputSchema"]["properties"]) == {
+        "model", "context", "name", "domain", "operator", "limit"}
+    assert tools["call"]["permission"] == "X"
