@@ -101,3 +101,10 @@ def test_sent_names_arguments_of_both_transports(post, odoo) -> None:
     post("/json/2/res.partner/read", {"ids": [1], "fields": ["name"]})
     assert odoo.sent("read") == [{"ids": [1], "fields": ["name"], "context": {}},
                                  {"ids": [1], "fields": ["name"]}]
+
+
+def test_cli_takes_the_version_to_play() -> None:
+    from sandbox.__main__ import parse_args
+
+    assert parse_args([]).odoo_version == "18.0"
+    assert parse_args(["--odoo-version", "19.0"]).odoo_version == "19.0"
