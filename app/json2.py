@@ -22,7 +22,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from app.errors import (
@@ -36,6 +36,18 @@ from app.errors import (
     OdooTimeout,
 )
 from app.keys import Credentials
+
+
+class OdooTransport(Protocol):
+    """The seam between tools and Odoo: ``OdooConnector`` (XML-RPC) and ``Json2Connector``."""
+
+    def authenticate(self, credentials: Credentials) -> int: ...
+
+    def execute_kw(self, credentials: Credentials, uid: int, model: str, method: str,
+                   args: list, kwargs: dict) -> Any: ...
+
+    def close(self) -> None: ...
+
 
 # method -> (first positional argument is the record ids, names of the other positional arguments)
 SIGNATURES: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -246,7 +258,7 @@ def _from_error(status: int, payload: dict) -> GatewayError:
     return kind(message)
 
 
-def choose_transport(xmlrpc: Any, json2: Json2Connector, credentials: Credentials) -> tuple[str, int]:
+def choose_transport(xmlrpc: Any, json2: OdooTransport, credentials: Credentials) -> tuple[str, int]:
     """Transport ``auto``: JSON-2 on Odoo 19 or later when the secret is an API key, else XML-RPC.
 
     Returns the transport and the uid; asks Odoo's version once, at minting.
