@@ -35,7 +35,10 @@ class Gateway:
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket,
         )
-        self.json2 = Json2Connector(settings.odoo_timeout_seconds)
+        self.json2 = Json2Connector(
+            settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
+            guard=self.policy.guard_socket,
+        )
         self.pool = SessionPool(
             self.connector.authenticate, settings.pool_max_size, settings.pool_ttl_minutes * 60
         )

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -36,6 +37,8 @@ from app.errors import (
     OdooTimeout,
 )
 from app.keys import Credentials
+from app.odoo import RESPONSE_TOO_LARGE
+from app.urlpolicy import guarded_connect
 
 
 class OdooTransport(Protocol):
@@ -115,8 +118,12 @@ def _is_ids(value: Any) -> bool:
 class Json2Connector:
     """Makes JSON-2 calls to Odoo servers over keep-alive connections; safe to share between threads."""
 
-    def __init__(self, timeout: float, max_idle_per_host: int = 16) -> None:
+    def __init__(self, timeout: float, max_idle_per_host: int = 16,
+                 max_response_bytes: int = 50 * 1024 * 1024,
+                 guard: Callable[[socket.socket], None] | None = None) -> None:
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self.guard = guard  # checks each new connection's peer address (see app.urlpolicy)
         self._max_idle = max_idle_per_host
         self._idle: dict[tuple[str, str], list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
@@ -189,7 +196,9 @@ class Json2Connector:
                     connection.close()
                     connection, _ = self._checkout(endpoint, fresh=True)
                     response = _exchange(connection, path, body, headers)
-                raw = response.read()
+                raw = response.read(self.max_response_bytes + 1)
+            if len(raw) > self.max_response_bytes:
+                raise ConnectionFailed(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
             reusable = not response.will_close
             return response.status, raw
         finally:
@@ -207,9 +216,13 @@ class Json2Connector:
                 return idle.pop(), True
         scheme, netloc = endpoint
         if scheme == "https":
-            return http.client.HTTPSConnection(
-                netloc, timeout=self.timeout, context=ssl.create_default_context()), False
-        return http.client.HTTPConnection(netloc, timeout=self.timeout), False
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                netloc, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
+        if self.guard is not None:
+            connection._create_connection = guarded_connect(self.guard)  # type: ignore[attr-defined]
+        return connection, False
 
     def _checkin(self, endpoint: tuple[str, str], connection: http.client.HTTPConnection) -> None:
         with self._lock:
