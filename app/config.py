@@ -29,6 +29,7 @@ class Settings:
     odoo_timeout_seconds: float = 30.0
     max_limit: int = 1000
     max_body_bytes: int = 1_048_576
+    max_batch: int = 50
     key_default_ttl_seconds: int | None = None
     key_max_ttl_seconds: int | None = None
     log_level: str = "INFO"
@@ -63,6 +64,7 @@ class Settings:
             odoo_timeout_seconds=reader.number("ODOO_TIMEOUT_SECONDS", 30.0, float),
             max_limit=reader.number("MAX_LIMIT", 1000, int),
             max_body_bytes=reader.number("MAX_BODY_BYTES", 1_048_576, int),
+            max_batch=reader.number("MAX_BATCH", 50, int),
             key_default_ttl_seconds=reader.optional_int("KEY_DEFAULT_TTL_SECONDS"),
             key_max_ttl_seconds=reader.optional_int("KEY_MAX_TTL_SECONDS"),
             log_level=reader.log_level("LOG_LEVEL"),

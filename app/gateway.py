@@ -10,14 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.business import BUSINESS_TOOLS
 from app.config import Settings
 from app.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
+from app.json2 import Json2Connector, choose_transport
 from app.keys import Credentials, KeyClaims, KeyRing
 from app.odoo import OdooConnector
 from app.revocation import build_store
 from app.scopes import Scope
 from app.sessions import SessionPool
-from app.tools import ToolRegistry
+from app.tools import TOOLS, ToolRegistry
 from app.urlpolicy import UrlPolicy
 
 
@@ -33,16 +35,21 @@ class Gateway:
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket,
         )
+        self.json2 = Json2Connector(
+            settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
+            guard=self.policy.guard_socket,
+        )
         # Through ``self.connector`` at call time, so a wrapped connector (metrics) is used too.
         self.pool = SessionPool(
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
-        self.registry = ToolRegistry(settings.max_limit)
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
 
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.json2.close()
 
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
@@ -50,13 +57,21 @@ class Gateway:
         ttl = self._ttl(data.get("expires_in"))
         credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
         self.policy.check(credentials.url)
-        uid = self.connector.authenticate(credentials)
-        self.pool.put(credentials, uid)
-        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"))
+        transport = data.get("transport", "xmlrpc")
+        if transport == "auto":
+            transport, uid = choose_transport(self.connector, self.json2, credentials)
+        elif transport == "json2":
+            uid = self.json2.authenticate(credentials)
+        else:
+            uid = self.connector.authenticate(credentials)
+        if transport == "xmlrpc":
+            self.pool.put(credentials, uid)
+        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
         return {
             "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
             "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
+            "transport": transport,
         }
 
     def issue_offline(self, data: dict) -> dict:
@@ -96,24 +111,28 @@ class Gateway:
         tool = self.registry.get(name)
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
-        if not claims.rules.allows(model, tool.letter):
+        letter, method = tool.requires(args)
+        if not claims.rules.allows(model, letter, method):
+            grant = f"X({method})" if letter == "X" else letter
             raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {tool.letter} on {model!r}, "
-                f"which the tool {name!r} needs: mint a key whose scope includes "
-                f"'{model}:{tool.letter}'."
+                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
+                f"key whose scope includes '{model}:{grant}'."
             )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
-        odoo = self._bound(claims.credentials, model, context)
+        odoo = self._bound(claims.credentials, model, context, claims.transport)
         return {**tool.run(odoo, args), "model": model}
 
-    def _bound(self, credentials: Credentials, model: str, context: dict):
+    def _bound(self, credentials: Credentials, model: str, context: dict, transport: str = "xmlrpc"):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict) -> Any:
-            session = self.pool.get(credentials)
             if context:
                 kwargs = {**kwargs, "context": context}
+            if transport == "json2":  # the API key travels with every call: no session
+                return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
+            session = self.pool.get(credentials)
             try:
                 return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs)
             except AuthFailed:
@@ -136,6 +155,7 @@ def describe(claims: KeyClaims) -> dict:
         "key_id": claims.key_id,
         "expires": iso(claims.expires_at),
         "credentials": {**claims.credentials.public(), "scope": claims.scope},
+        "transport": claims.transport,
     }
 
 

@@ -55,14 +55,16 @@ class KeyClaims:
     issued_at: int
     expires_at: int | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    transport: str = "xmlrpc"  # or "json2"; keys minted before JSON-2 have none and use XML-RPC
 
     @classmethod
     def new(cls, credentials: Credentials, scope: str, ttl: int | None, context: dict | None,
-            now: float | None = None) -> KeyClaims:
+            now: float | None = None, transport: str = "xmlrpc") -> KeyClaims:
         issued = int(time.time() if now is None else now)
         return cls(
             credentials=credentials, scope=scope, key_id=secrets.token_hex(8), issued_at=issued,
             expires_at=issued + ttl if ttl else None, context=dict(context or {}),
+            transport=transport,
         )
 
     @cached_property
@@ -78,7 +80,7 @@ class KeyClaims:
         body = {
             "v": _FORMAT, "u": c.url, "d": c.database, "n": c.username, "p": c.password,
             "s": self.scope, "i": self.key_id, "t": self.issued_at, "e": self.expires_at,
-            "c": self.context,
+            "c": self.context, "x": self.transport,
         }
         return json.dumps(body, separators=(",", ":")).encode()
 
@@ -88,7 +90,8 @@ class KeyClaims:
         if body.get("v") != _FORMAT:
             raise ValueError("unknown key format")
         credentials = Credentials(body["u"], body["d"], body["n"], body["p"])
-        return cls(credentials, body["s"], body["i"], body["t"], body["e"], body.get("c") or {})
+        return cls(credentials, body["s"], body["i"], body["t"], body["e"], body.get("c") or {},
+                   body.get("x") or "xmlrpc")
 
 
 class KeyRing:

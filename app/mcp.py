@@ -241,8 +241,7 @@ def mcp_tool(entry: dict) -> dict:
 
 def granted_letters(rules: Scope) -> set[str]:
     """Every letter the scope grants on at least one model (a tool needing another is useless)."""
-    letters = [*rules.exact.values(), *(granted for _, granted in rules.prefixes), rules.default or ""]
-    return set("".join(letters))
+    return rules.letters_anywhere()
 
 
 def _parse(raw: bytes) -> Any:

@@ -129,9 +129,12 @@ def init_app(app: Flask, multiprocess_dir: str | None) -> Metrics:
     """Count every answer, time the Odoo calls, and serve ``/metrics``."""
     disable_created_metrics()  # the *_created series only double what a scrape shows
     gateway = app.extensions["gateway"]
-    metrics = Metrics(multiprocess_dir, frozenset(t["name"] for t in gateway.registry.catalogue()))
+    names = frozenset(t["name"] for t in gateway.registry.catalogue()) | {"batch"}
+    metrics = Metrics(multiprocess_dir, names)
     app.extensions["metrics"] = metrics
     gateway.connector = ObservedConnector(gateway.connector, metrics)
+    if getattr(gateway, "json2", None) is not None:  # Odoo 19's JSON-2 API, beside XML-RPC
+        gateway.json2 = ObservedConnector(gateway.json2, metrics)
     app.after_request(_count)
     app.add_url_rule("/metrics", "metrics", _serve, methods=["GET"])
     return metrics

@@ -38,6 +38,7 @@ from app.errors import (
     OdooTimeout,
 )
 from app.keys import Credentials
+from app.urlpolicy import guarded_connect
 
 _UNREACHABLE = (
     "Could not reach Odoo at {url}: check the URL and that Odoo is running and reachable "
@@ -49,7 +50,7 @@ _NOT_XMLRPC = (
 )
 _TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
 _MISSING = "Record does not exist or has been deleted"
-_TOO_LARGE = (
+RESPONSE_TOO_LARGE = (
     "Odoo's answer is larger than {limit} bytes (MAX_RESPONSE_BYTES): ask for less data "
     "(a smaller limit, fewer fields or ids)."
 )
@@ -70,17 +71,8 @@ class _TimeoutMixin:
         connection = super().make_connection(host)  # type: ignore[misc]
         connection.timeout = self.timeout  # applied when the connection opens its socket
         if self.guard is not None:
-            connection._create_connection = self._guarded_connect
+            connection._create_connection = guarded_connect(self.guard)
         return connection
-
-    def _guarded_connect(self, address, timeout, source_address=None):  # type: ignore[no-untyped-def]
-        sock = socket.create_connection(address, timeout, source_address)
-        try:
-            self.guard(sock)  # type: ignore[misc]
-        except BaseException:
-            sock.close()
-            raise
-        return sock
 
     def parse_response(self, response):  # type: ignore[no-untyped-def]
         """Like xmlrpc's, but reads at most ``max_response_bytes`` (decoded) of the answer."""
@@ -95,7 +87,7 @@ class _TimeoutMixin:
                     total = self.max_response_bytes + 1
             total += len(chunk)
             if total > self.max_response_bytes:
-                raise ConnectionFailed(_TOO_LARGE.format(limit=self.max_response_bytes))
+                raise ConnectionFailed(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
             parser.feed(chunk)
         parser.close()
         return unmarshaller.close()

@@ -70,10 +70,30 @@ class UnlinkResult(_Counted):
     status = fields.String(required=True, validate=validate.OneOf(["deleted"]))
 
 
+class NameMatchSchema(Schema):
+    id_ = fields.Integer(data_key="id", required=True)
+    name = fields.String(required=True)
+
+
+class NameSearchResult(_Counted):
+    results = fields.List(fields.Nested(NameMatchSchema), required=True)
+
+
+class ReadGroupResult(_Counted):
+    groups = fields.List(fields.Dict(), required=True, metadata={
+        "description": "One object per group: the groupby values, aggregates and __count or *_count"})
+
+
+class MethodResult(_Model):
+    method = fields.String(required=True)
+    value = fields.Raw(required=True, allow_none=True, metadata={"description": "What the method returned"})
+
+
 TOOL_RESULTS: dict[str, type[Schema]] = {
     "search": SearchResult, "read": RecordsResult, "search_read": RecordsResult,
     "search_count": CountResult, "fields_get": FieldsResult, "default_get": DefaultsResult,
     "create": CreateResult, "write": WriteResult, "unlink": UnlinkResult,
+    "name_search": NameSearchResult, "read_group": ReadGroupResult, "call": MethodResult,
 }
 
 
@@ -134,6 +154,24 @@ class ValidatedSchema(Schema):
 class RevokedSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["revoked"]))
     key_id = fields.String(required=True)
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(required=True)
+    ok = fields.Boolean(required=True)
+    result = fields.Dict(metadata={"description": "When ok: the tool's result, as /tools/call's"})
+    error = fields.String(metadata={"description": "When not ok: as in the error shape"})
+    status = fields.String(validate=validate.OneOf(ERROR_CODES))
+    http_status = fields.Integer(metadata={"description": "What /tools/call would have answered"})
+    details = fields.Raw()
+
+
+class BatchResultSchema(Schema):
+    results = fields.List(fields.Nested(BatchItemSchema), required=True)
+    count = fields.Integer(required=True)
+    succeeded = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    stopped = fields.Boolean(required=True, metadata={"description": "Calls were skipped (stop_on_error)"})
 
 
 class ToolEntrySchema(Schema):

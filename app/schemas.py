@@ -47,6 +47,10 @@ class GenerateSchema(Schema):
         validate=validate.Range(min=1), metadata={"description": "Seconds until the key expires"}
     )
     context = fields.Dict(keys=fields.String(), metadata={"description": "Default Odoo context"})
+    transport = fields.String(
+        load_default="xmlrpc", validate=validate.OneOf(["xmlrpc", "json2", "auto"]),
+        metadata={"description": "How the gateway talks to Odoo: xmlrpc, json2 (Odoo 19+) or auto"},
+    )
 
 
 class ValidateSchema(Schema):

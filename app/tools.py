@@ -179,6 +179,12 @@ class Tool:
     description: str
     schema: type[ToolArgs]
     run: Callable[[OdooCall, dict], dict]
+    # (letter, method) the loaded arguments need; None means (letter, None).
+    needs: Callable[[dict], tuple[str, str | None]] | None = None
+
+    def requires(self, arguments: dict) -> tuple[str, str | None]:
+        """The scope letter (and, for X, the method) these loaded arguments need."""
+        return self.needs(arguments) if self.needs else (self.letter, None)
 
 
 TOOLS: tuple[Tool, ...] = (

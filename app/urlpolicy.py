@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -128,6 +128,25 @@ class UrlPolicy:
         with self._lock:
             self._resolved[(host, port)] = addresses
         return addresses
+
+
+def guarded_connect(guard: Callable[[socket.socket], None]) -> Callable[..., socket.socket]:
+    """A ``create_connection`` for http.client that checks the connected peer with ``guard``.
+
+    Checking the address actually connected to (not only the one resolved earlier) defeats DNS
+    rebinding; it runs before any byte of the request is sent.
+    """
+
+    def connect(address, timeout=socket.getdefaulttimeout(), source_address=None):  # noqa: B008
+        sock = socket.create_connection(address, timeout, source_address)
+        try:
+            guard(sock)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    return connect
 
 
 _METADATA = (

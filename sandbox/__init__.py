@@ -1,4 +1,4 @@
-"""A fake Odoo 18 speaking the XML-RPC external API, for tests and demos.
+"""A fake Odoo 18 (or 19, with JSON-2) speaking the external API, for tests and demos.
 
     from sandbox import OdooDouble, DEMO_USERS
 
@@ -6,6 +6,8 @@
         proxy = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/object")
         odoo.failure = "hang"           # or "refuse", "non_xml", "reset", "http_500"
         odoo.count(model_method="search_read")
+        odoo.version = "19.0"           # also serve JSON-2 on /json/2/{model}/{method}
+        odoo.sent("search_read")        # each call's arguments by name, XML-RPC or JSON-2
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8069, help="TCP port (default 8069, 0=any)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--odoo-version", default="18.0",
+                        help="version to play (default 18.0; 19.0 or later also serves JSON-2)")
     return parser.parse_args(argv)
 
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: done.set())
     double = OdooDouble(host=args.host, port=args.port, latency=args.latency).start()
+    double.version = args.odoo_version
     users = " ".join(f"{login}/{user['password']}" for login, user in DEMO_USERS.items())
     print(f"Odoo sandbox listening on {double.url} (databases: demo, other; users: {users})",
           flush=True)

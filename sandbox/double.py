@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 
+from .json2 import named
 from .models import MODELS
 from .rpc import FAILURES, Dispatcher
 from .server import Listener
@@ -56,6 +57,7 @@ class OdooDouble(Dispatcher):
         """Re-seed data, clear calls and restore normal behaviour."""
         self.failure = None
         self.latency = 0.0
+        self.version = "18.0"
         self.reseed()
 
     # -- failure modes -----------------------------------------------------------------------
@@ -135,6 +137,11 @@ class OdooDouble(Dispatcher):
             raise ValueError(f"bad access {letters!r} on {model!r}")
         with self.lock:
             self.databases[db].access[(login, model)] = letters
+
+    def sent(self, model_method: str | None = None) -> list[dict]:
+        """The named arguments of each model call so far (XML-RPC or JSON-2), oldest first."""
+        return [named(c) for c in self.calls if c.method == "execute_kw" and c.model is not None
+                and (model_method is None or c.model_method == model_method)]
 
     def records(self, db: str, model: str) -> list[dict]:
         """Return copies of the raw stored records of a model, by id."""

@@ -103,7 +103,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
         Field("function", "char", "Job Position"),
         Field("city", "char", "City"),
         Field("comment", "html", "Notes"),
-        methods=("copy",),
+        methods=("copy", "address_get"),
     ),
     _model(
         "res.partner.category", "Partner Tags", "name, id",
@@ -133,7 +133,9 @@ MODELS: dict[str, Model] = {m.name: m for m in (
         Field("date_order", "datetime", "Order Date", required=True,
               help="Creation date of draft/sent orders,\nConfirmation date of confirmed orders."),
         Field("company_id", "many2one", "Company", required=True, relation="res.company"),
-        methods=("action_confirm", "action_cancel"),
+        Field("locked", "boolean", "Locked", default=False,
+              help="Locked orders cannot be modified."),
+        methods=("action_confirm", "action_cancel", "action_lock", "action_unlock"),
     ),
     _model(
         "res.users", "User", "name, login",
@@ -142,6 +144,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
         Field("partner_id", "many2one", "Related Partner", required=True,
               relation="res.partner"),
         _active(),
+        methods=("context_get",),
     ),
     _model("res.company", "Companies", "id", Field("name", "char", "Company Name", required=True)),
     _model("res.groups", "Access Groups", "name, id", Field("name", "char", "Name", required=True)),

@@ -18,7 +18,7 @@ COMMON_METHODS = (
 NEEDS = {
     "search": "r", "search_read": "r", "read": "r", "search_count": "r", "name_search": "r",
     "read_group": "r", "create": "c", "copy": "c", "write": "w", "unlink": "u",
-    "action_confirm": "w", "action_cancel": "w",
+    "action_confirm": "w", "action_cancel": "w", "action_lock": "w", "action_unlock": "w",
 }
 _VERBS = {"c": "create", "w": "modify", "u": "delete"}
 _READ_DENIED = (
@@ -282,3 +282,27 @@ class BaseModel:
         """Cancel orders."""
         self.db.write(self.name, self._existing(ids), {"state": "cancel"}, self.uid)
         return True
+
+    def action_lock(self, ids):
+        """Lock orders; like Odoo, returns None (which XML-RPC cannot marshal)."""
+        self.db.write(self.name, self._existing(ids), {"locked": True}, self.uid)
+
+    def action_unlock(self, ids):
+        """Unlock orders; returns None."""
+        self.db.write(self.name, self._existing(ids), {"locked": False}, self.uid)
+
+    def address_get(self, ids, adr_pref=None):
+        """Map address types to the first matching contact of each partner (or itself)."""
+        found = {}
+        for kind in adr_pref or ["contact"]:
+            for rid in self._existing(ids):
+                kids = [r["id"] for r in self.table.values()
+                        if r.get("parent_id") == rid and r["type"] == kind]
+                found.setdefault(kind, kids[0] if kids else rid)
+        return found
+
+    def context_get(self):
+        """The user's context: lang, tz and uid (Odoo 19 adds uid; JSON-2 clients rely on it)."""
+        partner = self.db.tables["res.partner"].get(self.db.tables["res.users"][self.uid]["partner_id"])
+        return {"lang": (partner or {}).get("lang") or "en_US", "tz": (partner or {}).get("tz") or False,
+                "uid": self.uid}

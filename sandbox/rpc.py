@@ -42,6 +42,7 @@ class Dispatcher:
         self.lock = threading.RLock()
         self.databases: dict[str, Database] = {}
         self._calls: list[Call] = []
+        self.version = "18.0"  # "19.0" or later also serves JSON-2 on /json/2/
         self.reseed()
 
     def reseed(self) -> None:
@@ -49,6 +50,11 @@ class Dispatcher:
         with self.lock:
             self.databases = {name: Database(name) for name in ("demo", "other")}
             self._calls = []
+
+    @property
+    def major_version(self) -> int:
+        """The major version the double plays, e.g. 18."""
+        return int(str(self.version).split(".")[0])
 
     def _record(self, call: Call) -> None:
         """Append a call to the log."""
@@ -91,7 +97,9 @@ class Dispatcher:
     def _version(self, *params: Any) -> dict:
         """Answer version() like Odoo 18."""
         self._record(Call("common", "version", password_ok=True))
-        return dict(VERSION)
+        major, _, minor = str(self.version).partition(".")
+        return {**VERSION, "server_version": self.version, "server_serie": self.version,
+                "server_version_info": [int(major), int(minor or 0), 0, "final", 0, ""]}
 
     def _authenticate(self, params: list) -> int | bool:
         """Answer authenticate(db, login, password, user_agent_env)."""

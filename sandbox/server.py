@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import socketserver
 import struct
 import threading
 import time
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
+
+from . import json2
 
 HANG_CAP = 60.0
 SERVICES = {"/xmlrpc/2/common": "common", "/xmlrpc/2/object": "object"}
@@ -50,7 +53,7 @@ class Handler(SimpleXMLRPCRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         """Answer one XML-RPC request, or misbehave as the double's failure mode asks."""
-        if self.path not in SERVICES:
+        if self.path not in SERVICES and not json2.serves(self.server.owner, self.path):
             self._read_body()
             self._send(404, "text/html", _HTML_404)
             return
@@ -73,7 +76,11 @@ class Handler(SimpleXMLRPCRequestHandler):
             self._answer(body)
 
     def _answer(self, body: bytes) -> None:
-        """Dispatch an XML-RPC body and send the marshalled response."""
+        """Dispatch an XML-RPC (or JSON-2) body and send the marshalled response."""
+        if self.path not in SERVICES:
+            status, payload = json2.answer(self.server.owner, self.path, self.headers, body)
+            self._send(status, "application/json; charset=utf-8", json.dumps(payload).encode())
+            return
         service = SERVICES[self.path]
         response = self.server._marshaled_dispatch(
             body, lambda method, params: self.server.owner.dispatch(service, method, params))

@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import Settings
-from sandbox import OdooDouble
+from sandbox import API_KEYS, OdooDouble
 
 SECRET = Fernet.generate_key()
+ADMIN_API_KEY = API_KEYS["demo"]["admin"][0]
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +112,22 @@ def api(client: FlaskClient, odoo: OdooDouble) -> Api:
 @pytest.fixture
 def admin_key(api: Api) -> str:
     key = api.key()
+    api.odoo.clear_calls()
+    return key
+
+
+@pytest.fixture(params=["xmlrpc", "json2"])
+def transport(request: pytest.FixtureRequest, odoo: OdooDouble) -> str:
+    """Each transport in turn; for JSON-2 the double plays Odoo 19."""
+    if request.param == "json2":
+        odoo.version = "19.0"
+    return request.param
+
+
+@pytest.fixture
+def any_key(api: Api, transport: str) -> str:
+    """An admin key (scope *:RWDX, Odoo API key) over each transport; calls so far forgotten."""
+    key = api.key(password=ADMIN_API_KEY, transport=transport, scope="*:RWDX")
     api.odoo.clear_calls()
     return key
 

@@ -14,7 +14,8 @@ def test_generate_answers_the_contract_shape(api) -> None:
     response = api.generate(scope="res.partner:rwd, sale.order:RW ,*:R")
     assert response.status_code == 200
     body = response.json
-    assert set(body) == {"api_key", "key_id", "expires", "user", "uid", "scope", "credentials"}
+    assert set(body) == {"api_key", "key_id", "expires", "user", "uid", "scope", "credentials",
+                         "transport"}
     assert body["user"] == "admin" and body["uid"] == 2 and body["expires"] is None
     assert body["scope"] == "res.partner:RWD,sale.order:RW,*:R"
     assert body["credentials"] == {"url": api.odoo.url, "database": "demo", "username": "admin",
@@ -81,7 +82,7 @@ def test_bad_fields_are_400(api, fields) -> None:
     assert api.odoo.calls == []
 
 
-@pytest.mark.parametrize("scope", ["", "res.partner", "res.partner:RX", "a:R,a:W", "BAD:R"])
+@pytest.mark.parametrize("scope", ["", "res.partner", "res.partner:RQ", "a:R,a:W", "BAD:R"])
 def test_bad_scope_is_400_scope_invalid(api, scope) -> None:
     body = assert_error(api.generate(scope=scope), 400, "scope_invalid")
     assert body["error"]
@@ -108,7 +109,7 @@ def test_validate_describes_the_key_without_password(api) -> None:
     response = api.client.post("/auth/validate", json={"api_key": minted["api_key"]})
     assert response.status_code == 200
     assert response.json == {"status": "valid", "key_id": minted["key_id"], "expires": None,
-                             "credentials": minted["credentials"]}
+                             "credentials": minted["credentials"], "transport": "xmlrpc"}
 
 
 @pytest.mark.parametrize("body", [{"api_key": "nope"}, {}, {"api_key": ""}])

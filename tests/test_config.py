@@ -54,3 +54,14 @@ def test_bad_values_name_the_variable(env: dict, named: str) -> None:
     assert named in str(caught.value)
     if "ENCRYPTION_KEY" in env:
         assert env["ENCRYPTION_KEY"] not in str(caught.value) or env["ENCRYPTION_KEY"] == KEY
+
+
+@pytest.mark.parametrize(("raw", "expected"),
+                         [(None, 50), ("7", 7), ("0", "MAX_BATCH"), ("many", "MAX_BATCH")])
+def test_max_batch(raw: str | None, expected: int | str) -> None:
+    env = {"ENCRYPTION_KEY": KEY, **({"MAX_BATCH": raw} if raw is not None else {})}
+    if isinstance(expected, int):
+        assert Settings.from_env(env).max_batch == expected
+    else:
+        with pytest.raises(ConfigError, match=expected):
+            Settings.from_env(env)

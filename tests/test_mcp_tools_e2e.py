@@ -9,7 +9,8 @@ import pytest
 from app.mcp import mcp_tool
 from tests.mcp_rpc import Rpc
 
-READS = {"search", "read", "search_read", "search_count", "fields_get", "default_get"}
+READS = {"search", "read", "search_read", "search_count", "fields_get", "default_get", "name_search",
+         "read_group"}
 
 
 @pytest.fixture
@@ -30,10 +31,10 @@ def tool_error(result: dict, status: str) -> dict:
     return result["structuredContent"]
 
 
-def test_every_rest_tool_is_listed_with_the_same_schema(client, rpc) -> None:
+def test_every_rest_tool_is_listed_with_the_same_schema(api, client) -> None:
     rest = {tool["name"]: tool for tool in client.get("/tools/list").json["tools"]}
-    listed = {tool["name"]: tool for tool in rpc.result("tools/list")["tools"]}
-    assert set(listed) == set(rest)  # the admin key's *:RWD grants every letter
+    listed = {tool["name"]: tool for tool in keyed(api, "*:RWDX").result("tools/list")["tools"]}
+    assert set(listed) == set(rest)  # *:RWDX grants every letter
     for name, tool in listed.items():
         assert tool["inputSchema"] == rest[name]["inputSchema"]
         assert tool["inputSchema"]["type"] == "object"
@@ -63,6 +64,7 @@ def test_an_unknown_letter_gets_conservative_hints() -> None:
     ("res.partner:W", {"create", "write"}),
     ("sale.*:D,*:R", READS | {"unlink"}),
     ("*:RWD,res.users:", READS | {"create", "write", "unlink"}),
+    ("sale.order:X(action_confirm),*:R", READS | {"call"}),
     ("res.users:", set()),
 ])
 def test_the_listing_hides_tools_the_scope_never_grants(api, scope, expected) -> None:

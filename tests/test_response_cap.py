@@ -12,12 +12,14 @@ import pytest
 
 from app.errors import ConnectionFailed
 from app.odoo import OdooConnector
+from tests.conftest import ADMIN_API_KEY
 from tests.test_errors_e2e import assert_error
 
 
-def test_oversize_answer_is_502_and_the_next_call_works(api, make_app) -> None:
+@pytest.mark.parametrize("transport", ["xmlrpc", "json2"], indirect=True)
+def test_oversize_answer_is_502_and_the_next_call_works(api, make_app, transport) -> None:
     api.client = make_app(max_response_bytes=4096).test_client()
-    key = api.key()
+    key = api.key(password=ADMIN_API_KEY, transport=transport)
     body = assert_error(api.call(key, "search_read", model="res.partner", limit=100), 502,
                         "connection_failed")
     assert "MAX_RESPONSE_BYTES" in body["error"] and "4096" in body["error"]

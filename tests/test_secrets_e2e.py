@@ -38,3 +38,19 @@ def test_secrets_never_leak_into_logs_or_answers(api, gateway_logs) -> None:
     for secret in secrets:
         assert secret not in everything
     assert '"admin"' not in "".join(b for b in bodies if '"password"' in b)
+
+
+def test_odoo_api_key_never_leaks_over_json2(api, gateway_logs) -> None:
+    from tests.conftest import ADMIN_API_KEY
+
+    api.odoo.version = "19.0"
+    bodies = [str(api.generate(password=ADMIN_API_KEY, transport="json2").json)]
+    key = api.key(password=ADMIN_API_KEY, transport="json2", scope="*:RX")
+    for arguments in ({"model": "res.partner", "domain": [["nofield", "=", 1]]}, {"model": "no.model"}):
+        bodies.append(api.call(key, "search", **arguments).get_data(as_text=True))
+    bodies.append(api.call(key, "call", model="res.partner", method="nope").get_data(as_text=True))
+    bodies.append(api.generate(password="wrong-api-key-789", transport="json2").get_data(as_text=True))
+    everything = "\n".join(gateway_logs + bodies)
+    assert "error" in everything
+    for secret in (ADMIN_API_KEY, "wrong-api-key-789", "Traceback", "bearer"):
+        assert secret not in everything

@@ -171,9 +171,10 @@ def test_tools_list_describes_every_tool(client) -> None:
     for response in (client.get("/tools/list"), client.post("/tools/list")):
         tools = {t["name"]: t for t in response.json["tools"]}
         assert set(tools) == {"search", "read", "search_read", "search_count", "fields_get",
-                              "default_get", "create", "write", "unlink"}
+                              "default_get", "create", "write", "unlink", "name_search",
+                              "read_group", "call"}
         assert {n: t["permission"] for n, t in tools.items() if t["permission"] != "R"} == {
-            "create": "W", "write": "W", "unlink": "D"}
+            "create": "W", "write": "W", "unlink": "D", "call": "X"}
         for tool in tools.values():
             schema = tool["inputSchema"]
             assert schema["type"] == "object" and "model" in schema["required"]

@@ -12,8 +12,11 @@ import pytest
 
 from app import urlpolicy
 from app.errors import UrlNotAllowed
+from app.json2 import Json2Connector
+from app.keys import Credentials
 from app.odoo import OdooConnector
 from app.urlpolicy import UrlPolicy, blocked, parse_pattern
+from tests.conftest import ADMIN_API_KEY
 from tests.test_errors_e2e import assert_error
 
 
@@ -98,6 +101,19 @@ def test_connect_time_guard_stops_dns_rebinding(odoo, monkeypatch) -> None:
     finally:
         connector.close()
     assert odoo.count() == 0  # refused after connect, before a byte of the request was sent
+
+
+def test_connect_time_guard_covers_json2(odoo, monkeypatch) -> None:
+    monkeypatch.setattr(urlpolicy, "BLOCKED_NETWORKS", (ipaddress.ip_network("127.0.0.0/8"),))
+    odoo.version = "19.0"
+    connector = Json2Connector(3.0, guard=UrlPolicy().guard_socket)
+    credentials = Credentials(odoo.url, "demo", "admin", ADMIN_API_KEY)
+    try:
+        with pytest.raises(UrlNotAllowed):
+            connector.execute_kw(credentials, 2, "res.partner", "search_count", [[]], {})
+    finally:
+        connector.close()
+    assert odoo.count() == 0
 
 
 class _Redirect(BaseHTTPRequestHandler):

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app
 
+from app.batch import BatchSchema, batch_schema, run_batch
 from app.openapi import documented
-from app.responses import ToolListSchema
+from app.responses import BatchResultSchema, ToolListSchema
 from app.schemas import CallSchema, load
 from app.security import limit_key
 from app.web import api_key_from_headers, json_body, note
@@ -33,3 +34,16 @@ def call() -> dict:
     body = load(_call, json_body(), "/tools/call")
     note(tool=body["name"], model=body["arguments"].get("model"))
     return {"result": gateway.call(claims, body["name"], body["arguments"])}
+
+
+@bp.post("/batch")
+@documented("Run several tool calls in order with one key, each answered in place", body=BatchSchema,
+            ok=BatchResultSchema, errors=(400, 401), secured=True)
+def batch() -> dict:
+    gateway = current_app.extensions["gateway"]
+    claims = gateway.open_key(api_key_from_headers())
+    note(key_id=claims.key_id, odoo_host=urlsplit(claims.credentials.url).netloc)
+    body = load(batch_schema(gateway.settings.max_batch), json_body(), "/tools/batch")
+    answer = run_batch(gateway, claims, body["calls"], body["stop_on_error"])
+    note(tool="batch", calls=answer["count"], failed=answer["failed"])
+    return answer
