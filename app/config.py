@@ -34,6 +34,8 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,8 @@ class Settings:
             port=reader.number("PORT", 3000, int, upper=65535),
             web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
             gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
+            breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
         ).checked()
 
     def checked(self) -> Settings:

@@ -17,6 +17,7 @@ Every failure a caller can see is one of these; one handler (``app.web``) render
     ├── OdooError                422 odoo_error
     ├── RateLimited              429 rate_limited
     ├── ConnectionFailed         502 connection_failed
+    ├── OdooUnavailable          503 odoo_unavailable
     └── OdooTimeout              504 odoo_timeout
 """
 
@@ -136,6 +137,13 @@ class ConnectionFailed(GatewayError):
 
     http_status, code = 502, "connection_failed"
     message = "Could not reach Odoo."
+
+
+class OdooUnavailable(GatewayError):
+    """Odoo failed too often in a row: the circuit breaker answers at once until its cool-down ends."""
+
+    http_status, code = 503, "odoo_unavailable"
+    message = "Odoo is unavailable; try again later."
 
 
 class OdooTimeout(GatewayError):

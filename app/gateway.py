@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.breaker import CircuitBreaker
 from app.config import Settings
 from app.errors import AuthFailed, InvalidRequest, PermissionDenied
 from app.keys import Credentials, KeyClaims, KeyRing
@@ -24,7 +25,8 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.keyring = KeyRing(settings.encryption_keys)
-        self.connector = OdooConnector(settings.odoo_timeout_seconds)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        self.connector = OdooConnector(settings.odoo_timeout_seconds, breaker=self.breaker)
         self.pool = SessionPool(
             self.connector.authenticate, settings.pool_max_size, settings.pool_ttl_minutes * 60
         )
@@ -70,10 +72,10 @@ class Gateway:
                 f"'{model}:{tool.letter}'."
             )
         context = {**claims.context, **args.get("context", {})}
-        odoo = self._bound(claims.credentials, model, context)
+        odoo = self._bound(claims.credentials, model, context, idempotent=tool.letter == "R")
         return {**tool.run(odoo, args), "model": model}
 
-    def _bound(self, credentials: Credentials, model: str, context: dict):
+    def _bound(self, credentials: Credentials, model: str, context: dict, idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict) -> Any:
@@ -81,7 +83,8 @@ class Gateway:
             if context:
                 kwargs = {**kwargs, "context": context}
             try:
-                return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs)
+                return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs,
+                                                 idempotent=idempotent)
             except AuthFailed:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise

@@ -9,11 +9,18 @@ errors in exactly one place, ``translate_errors``::
     Fault 4 (access rights)               -> OdooAccessError (403)
     timeout                               -> OdooTimeout (504)
     refused, reset, DNS, TLS, not XML-RPC -> ConnectionFailed (502)
+    circuit open (see app.breaker)        -> OdooUnavailable (503)
+
+Retries are explicit (the stdlib transport silently retries every call once, writes included):
+an idle keep-alive connection is checked before reuse and replaced when the server closed it,
+which is safe for any call since nothing was sent; a call that then fails to connect or loses
+its connection is retried once only when it is idempotent (reads, ``authenticate``, ``version``).
 """
 
 from __future__ import annotations
 
 import http.client
+import select
 import ssl
 import threading
 import xmlrpc.client
@@ -24,6 +31,7 @@ from xml.parsers.expat import ExpatError
 
 from cachetools import LRUCache
 
+from app.breaker import CircuitBreaker
 from app.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -46,15 +54,43 @@ _TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again l
 _MISSING = "Record does not exist or has been deleted"
 
 
+# Failures to connect or of a connection lost before an answer: safe to retry an idempotent call.
+_RETRYABLE = (ConnectionRefusedError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError,
+              http.client.RemoteDisconnected)
+
+
 class _TimeoutMixin:
-    """Gives every connection of an xmlrpc transport a socket timeout."""
+    """A socket timeout on every connection, and an explicit retry policy instead of the stdlib's."""
 
     timeout: float
+    idempotent = False  # set by the connector before each call
+    _connection: tuple
 
     def make_connection(self, host):  # type: ignore[no-untyped-def]
         connection = super().make_connection(host)  # type: ignore[misc]
         connection.timeout = self.timeout  # applied when the connection opens its socket
         return connection
+
+    def request(self, host, handler, request_body, verbose=False):  # type: ignore[no-untyped-def]
+        """One attempt, and a second one only for an idempotent call whose connection failed."""
+        self._drop_stale_connection()
+        try:
+            return self.single_request(host, handler, request_body, verbose)  # type: ignore[attr-defined]
+        except _RETRYABLE:
+            if not self.idempotent:
+                raise
+        return self.single_request(host, handler, request_body, verbose)  # type: ignore[attr-defined]
+
+    def _drop_stale_connection(self) -> None:
+        """Close the kept-alive connection if the server closed it (or sent anything) meanwhile."""
+        connection = self._connection[1] if self._connection else None
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return
+        poller = select.poll()  # poll, not select: no FD_SETSIZE limit on busy workers
+        poller.register(sock, select.POLLIN)
+        if poller.poll(0):  # an idle connection is readable only at EOF, a reset or garbage
+            self.close()  # type: ignore[attr-defined]
 
 
 class _Transport(_TimeoutMixin, xmlrpc.client.Transport):
@@ -87,8 +123,10 @@ class OdooConnector:
     in parallel, and the number of open connections follows the number of calls in flight.
     """
 
-    def __init__(self, timeout: float, max_idle_per_endpoint: int = 16) -> None:
+    def __init__(self, timeout: float, max_idle_per_endpoint: int = 16,
+                 breaker: CircuitBreaker | None = None) -> None:
         self.timeout = timeout
+        self.breaker = breaker or CircuitBreaker(failures=5, cooldown=30.0)
         self._max_idle = max_idle_per_endpoint
         self._idle = _IdleProxies(maxsize=256)
         self._lock = threading.Lock()
@@ -97,7 +135,8 @@ class OdooConnector:
         """The uid of ``credentials``; AuthFailed when Odoo rejects the login."""
         c = credentials
         try:
-            uid = self._call(c.url, "common", "authenticate", c.database, c.username, c.password, {})
+            uid = self._call(c.url, "common", "authenticate", c.database, c.username, c.password, {},
+                             idempotent=True)
         except OdooError as error:
             if "does not exist" in error.message and "database" in error.message:
                 raise AuthFailed(
@@ -112,14 +151,14 @@ class OdooConnector:
         return int(uid)
 
     def execute_kw(self, credentials: Credentials, uid: int, model: str, method: str,
-                   args: list, kwargs: dict) -> Any:
-        """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``."""
+                   args: list, kwargs: dict, idempotent: bool = False) -> Any:
+        """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``; only reads are idempotent."""
         c = credentials
         return self._call(c.url, "object", "execute_kw", c.database, uid, c.password, model,
-                          method, args, kwargs)
+                          method, args, kwargs, idempotent=idempotent)
 
     def version(self, url: str) -> dict:
-        return self._call(url, "common", "version")
+        return self._call(url, "common", "version", idempotent=True)
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -127,9 +166,11 @@ class OdooConnector:
             while self._idle:
                 self._idle.popitem()
 
-    def _call(self, url: str, service: str, method: str, *args: Any) -> Any:
+    def _call(self, url: str, service: str, method: str, *args: Any, idempotent: bool) -> Any:
+        self.breaker.before(url)
         endpoint = f"{url}/xmlrpc/2/{service}"
         proxy = self._checkout(endpoint)
+        proxy("transport").idempotent = idempotent
         reusable = False
         try:
             with translate_errors(url, self.timeout):
@@ -140,10 +181,15 @@ class OdooConnector:
                     raise
             reusable = True
             return result
+        except (ConnectionFailed, OdooTimeout):
+            self.breaker.failed(url)
+            raise
         finally:
             if reusable:
+                self.breaker.succeeded(url)
                 self._checkin(endpoint, proxy)
             else:
+                self.breaker.released(url)  # a no-op after failed(); frees a probe on a bug
                 proxy("close")()  # the connection's state is unknown after a failure
 
     def _checkout(self, endpoint: str) -> xmlrpc.client.ServerProxy:

@@ -79,7 +79,10 @@ def _render(error: GatewayError) -> Response:
 def _render_gateway_error(error: GatewayError) -> Response:
     if error.http_status >= 500:
         log.warning("request_id=%s %s: %s", g.get("request_id"), error.code, error.message)
-    return _render(error)
+    response = _render(error)
+    if isinstance(error.details, dict) and "retry_after" in error.details:
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+    return response
 
 
 def _render_http_error(error: HTTPException) -> Response:
