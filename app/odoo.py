@@ -7,6 +7,7 @@ errors in exactly one place, ``translate_errors``::
     Fault 2 (user/validation/missing)     -> OdooError (422), or NotFound (404) for a missing record
     Fault 3 (Access Denied)               -> AuthFailed (401)
     Fault 4 (access rights)               -> OdooAccessError (403)
+    an integer beyond XML-RPC's 32 bits   -> InvalidRequest (400), before anything is sent
     timeout                               -> OdooTimeout (504)
     refused, reset, DNS, TLS, not XML-RPC -> ConnectionFailed (502)
     circuit open (see app.breaker)        -> OdooUnavailable (503)
@@ -35,6 +36,7 @@ from app.breaker import CircuitBreaker
 from app.errors import (
     AuthFailed,
     ConnectionFailed,
+    InvalidRequest,
     NotFound,
     OdooAccessError,
     OdooError,
@@ -218,6 +220,12 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
         yield
     except xmlrpc.client.Fault as fault:
         raise _from_fault(fault) from None
+    except OverflowError:
+        # Raised while marshalling, before anything is sent: XML-RPC integers are 32-bit.
+        raise InvalidRequest(
+            "A number in the arguments is too large for Odoo's XML-RPC: integers must lie "
+            "between -2147483648 and 2147483647 (send larger numbers as text)."
+        ) from None
     except TimeoutError:
         raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
     except (xmlrpc.client.ProtocolError, ExpatError, xmlrpc.client.ResponseError) as error:

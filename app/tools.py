@@ -51,7 +51,8 @@ def _limit() -> ma.Integer:
 
 def _offset() -> ma.Integer:
     return odoo_fields.WholeNumber(
-        load_default=0, validate=validate.Range(min=0), metadata={"description": "Records to skip"}
+        load_default=0, validate=validate.Range(min=0, max=odoo_fields.MAX_ID),
+        metadata={"description": "Records to skip"}
     )
 
 
