@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean
+.PHONY: install demo test lint fmt clean fuzz load bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
+
+# Long fuzzing run (the short profile is part of `make test`).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n 2 -q tests/test_fuzz.py
+
+# 20,000+ requests at 64 concurrent clients against gunicorn and the double; fails on any error.
+load: $(STAMP)
+	$(BIN)/python -m bench.load
+
+# Side-by-side benchmarks (gateway vs direct XML-RPC); writes bench/results/latest.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

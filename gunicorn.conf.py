@@ -3,6 +3,7 @@
 import logging
 import os
 import shutil
+import signal
 import tempfile
 
 from app.config import Settings
@@ -87,3 +88,20 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
 def on_exit(server):  # type: ignore[no-untyped-def]
     if _own_metrics_dir:
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    """On SIGTERM, close this worker's listening sockets before draining its calls in flight.
+
+    gthread only stops polling them, so new connections would queue unanswered in the kernel's
+    backlog for the whole graceful_timeout; closed, they are refused at once and a client or load
+    balancer can go elsewhere.
+    """
+
+    def handle_exit(signum, frame) -> None:  # type: ignore[no-untyped-def]
+        worker.set_accept_enabled(False)
+        listeners, worker.sockets = worker.sockets, []  # nothing can re-register them now
+        for listener in listeners:
+            listener.close()
+        worker.alive = False
+
+    signal.signal(signal.SIGTERM, handle_exit)

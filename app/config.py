@@ -51,6 +51,8 @@ class Settings:
     log_format: str = "text"
     metrics_enabled: bool = True
     metrics_dir: str | None = None
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +87,8 @@ class Settings:
             log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
             metrics_enabled=reader.flag("METRICS_ENABLED", True),
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
+            breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
+            breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
         ).checked()
 
     def checked(self) -> Settings:

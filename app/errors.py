@@ -19,6 +19,8 @@ Every failure a caller can see is one of these; one handler (``app.web``) render
     ├── OdooError                422 odoo_error
     ├── RateLimited              429 rate_limited
     ├── ConnectionFailed         502 connection_failed
+    │   └── ResponseTooLarge     502 connection_failed
+    ├── OdooUnavailable          503 odoo_unavailable
     └── OdooTimeout              504 odoo_timeout
 """
 
@@ -34,10 +36,12 @@ class GatewayError(Exception):
     code = "internal_error"
     message = "Internal error in the gateway; report the request_id to the operator."
 
-    def __init__(self, message: str | None = None, details: Any = None) -> None:
+    def __init__(self, message: str | None = None, details: Any = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.details = details
+        self.retry_after = retry_after  # seconds, sent as Retry-After (429, 503)
 
     def payload(self, request_id: str | None = None) -> dict[str, Any]:
         """The JSON body that answers this error."""
@@ -147,9 +151,8 @@ class RateLimited(GatewayError):
     message = "Too many requests: slow down and retry after the Retry-After delay."
 
     def __init__(self, message: str | None = None, details: Any = None,
-                 retry_after: int = 1) -> None:
-        super().__init__(message, details)
-        self.retry_after = max(1, retry_after)
+                 retry_after: int | None = 1) -> None:
+        super().__init__(message, details, max(1, retry_after or 1))
 
 
 class ConnectionFailed(GatewayError):
@@ -157,6 +160,17 @@ class ConnectionFailed(GatewayError):
 
     http_status, code = 502, "connection_failed"
     message = "Could not reach Odoo."
+
+
+class ResponseTooLarge(ConnectionFailed):
+    """Odoo's answer is larger than MAX_RESPONSE_BYTES (a fault of the request, not of Odoo)."""
+
+
+class OdooUnavailable(GatewayError):
+    """Odoo failed too often in a row: the circuit breaker answers at once until its cool-down ends."""
+
+    http_status, code = 503, "odoo_unavailable"
+    message = "Odoo is unavailable; try again later."
 
 
 class OdooTimeout(GatewayError):

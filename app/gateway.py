@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.breaker import CircuitBreaker
 from app.business import BUSINESS_TOOLS
 from app.config import Settings
 from app.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
@@ -31,9 +32,10 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
-            guard=self.policy.guard_socket,
+            guard=self.policy.guard_socket, breaker=self.breaker,
         )
         self.json2 = Json2Connector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
@@ -121,10 +123,12 @@ class Gateway:
             )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
-        odoo = self._bound(claims.credentials, model, context, claims.transport)
+        odoo = self._bound(claims.credentials, model, context, claims.transport,
+                           idempotent=tool.letter == "R")
         return {**tool.run(odoo, args), "model": model}
 
-    def _bound(self, credentials: Credentials, model: str, context: dict, transport: str = "xmlrpc"):
+    def _bound(self, credentials: Credentials, model: str, context: dict, transport: str,
+               idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict) -> Any:
@@ -134,7 +138,8 @@ class Gateway:
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
             session = self.pool.get(credentials)
             try:
-                return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs)
+                return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs,
+                                                 idempotent=idempotent)
             except AuthFailed:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise

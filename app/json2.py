@@ -35,6 +35,7 @@ from app.errors import (
     OdooAccessError,
     OdooError,
     OdooTimeout,
+    ResponseTooLarge,
 )
 from app.keys import Credentials
 from app.odoo import RESPONSE_TOO_LARGE
@@ -198,7 +199,7 @@ class Json2Connector:
                     response = _exchange(connection, path, body, headers)
                 raw = response.read(self.max_response_bytes + 1)
             if len(raw) > self.max_response_bytes:
-                raise ConnectionFailed(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
+                raise ResponseTooLarge(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
             reusable = not response.will_close
             return response.status, raw
         finally:

@@ -86,6 +86,12 @@ class Metrics:
         self.pool_sessions.set(stats["size"])
 
 
+_KNOWN_METHODS = frozenset({
+    "search", "read", "search_read", "search_count", "fields_get", "default_get", "create",
+    "write", "unlink", "name_search", "read_group",
+})
+
+
 class ObservedConnector:
     """The Odoo connector with its calls timed and its logins counted; anything else passes through."""
 
@@ -111,18 +117,20 @@ class ObservedConnector:
             self._metrics.authenticate.labels(outcome).inc()
 
     def execute_kw(self, credentials: Any, uid: int, model: str, method: str, args: list,
-                   kwargs: dict) -> Any:
+                   kwargs: dict, **options: Any) -> Any:
         outcome = "error"
         started = time.perf_counter()
         try:
-            result = self._connector.execute_kw(credentials, uid, model, method, args, kwargs)
+            result = self._connector.execute_kw(credentials, uid, model, method, args, kwargs,
+                                                **options)
             outcome = "ok"
             return result
         except GatewayError as error:
             outcome = error.code
             raise
         finally:
-            self._metrics.odoo_seconds.labels(method, outcome).observe(time.perf_counter() - started)
+            label = method if method in _KNOWN_METHODS else "other"  # callers name methods freely
+            self._metrics.odoo_seconds.labels(label, outcome).observe(time.perf_counter() - started)
 
 
 def init_app(app: Flask, multiprocess_dir: str | None) -> Metrics:

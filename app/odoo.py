@@ -7,15 +7,23 @@ errors in exactly one place, ``translate_errors``::
     Fault 2 (user/validation/missing)     -> OdooError (422), or NotFound (404) for a missing record
     Fault 3 (Access Denied)               -> AuthFailed (401)
     Fault 4 (access rights)               -> OdooAccessError (403)
+    an integer beyond XML-RPC's 32 bits   -> InvalidRequest (400), before anything is sent
     timeout                               -> OdooTimeout (504)
     refused, reset, DNS, TLS, not XML-RPC -> ConnectionFailed (502)
     answer above MAX_RESPONSE_BYTES       -> ConnectionFailed (502), raised by the transport
     connected to a metadata address       -> UrlNotAllowed (403), raised by the transport's guard
+    circuit open (see app.breaker)        -> OdooUnavailable (503)
+
+Retries are explicit (the stdlib transport silently retries every call once, writes included):
+an idle keep-alive connection is checked before reuse and replaced when the server closed it,
+which is safe for any call since nothing was sent; a call that then fails to connect or loses
+its connection is retried once only when it is idempotent (reads, ``authenticate``, ``version``).
 """
 
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import ssl
 import threading
@@ -28,6 +36,7 @@ from xml.parsers.expat import ExpatError
 
 from cachetools import LRUCache
 
+from app.breaker import CircuitBreaker
 from app.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -36,6 +45,7 @@ from app.errors import (
     OdooAccessError,
     OdooError,
     OdooTimeout,
+    ResponseTooLarge,
 )
 from app.keys import Credentials
 from app.urlpolicy import guarded_connect
@@ -57,15 +67,22 @@ RESPONSE_TOO_LARGE = (
 DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024
 
 
+# Failures to connect or of a connection lost before an answer: safe to retry an idempotent call.
+_RETRYABLE = (ConnectionRefusedError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError,
+              http.client.RemoteDisconnected)
+
+
 class _TimeoutMixin:
-    """Gives every connection of an xmlrpc transport a socket timeout, a guard on the address it
-    connects to, and a cap on the size of the answer it reads."""
+    """A socket timeout on every connection, a guard on the address it connects to, a cap on the
+    size of the answer it reads, and an explicit retry policy instead of the stdlib's."""
 
     timeout: float
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     guard: Callable[[socket.socket], None] | None = None
     # Asking for gzip would let a small answer inflate past the cap before it is counted.
     accept_gzip_encoding = False
+    idempotent = False  # set by the connector before each call
+    _connection: tuple
 
     def make_connection(self, host):  # type: ignore[no-untyped-def]
         connection = super().make_connection(host)  # type: ignore[misc]
@@ -87,10 +104,30 @@ class _TimeoutMixin:
                     total = self.max_response_bytes + 1
             total += len(chunk)
             if total > self.max_response_bytes:
-                raise ConnectionFailed(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
+                raise ResponseTooLarge(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
             parser.feed(chunk)
         parser.close()
         return unmarshaller.close()
+    def request(self, host, handler, request_body, verbose=False):  # type: ignore[no-untyped-def]
+        """One attempt, and a second one only for an idempotent call whose connection failed."""
+        self._drop_stale_connection()
+        try:
+            return self.single_request(host, handler, request_body, verbose)  # type: ignore[attr-defined]
+        except _RETRYABLE:
+            if not self.idempotent:
+                raise
+        return self.single_request(host, handler, request_body, verbose)  # type: ignore[attr-defined]
+
+    def _drop_stale_connection(self) -> None:
+        """Close the kept-alive connection if the server closed it (or sent anything) meanwhile."""
+        connection = self._connection[1] if self._connection else None
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return
+        poller = select.poll()  # poll, not select: no FD_SETSIZE limit on busy workers
+        poller.register(sock, select.POLLIN)
+        if poller.poll(0):  # an idle connection is readable only at EOF, a reset or garbage
+            self.close()  # type: ignore[attr-defined]
 
 
 class _Transport(_TimeoutMixin, xmlrpc.client.Transport):
@@ -125,10 +162,12 @@ class OdooConnector:
 
     def __init__(self, timeout: float, max_idle_per_endpoint: int = 16, *,
                  max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                 guard: Callable[[socket.socket], None] | None = None) -> None:
+                 guard: Callable[[socket.socket], None] | None = None,
+                 breaker: CircuitBreaker | None = None) -> None:
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.guard = guard  # checks each new connection's peer address (see app.urlpolicy)
+        self.breaker = breaker or CircuitBreaker(failures=5, cooldown=30.0)
         self._max_idle = max_idle_per_endpoint
         self._idle = _IdleProxies(maxsize=256)
         self._lock = threading.Lock()
@@ -137,7 +176,8 @@ class OdooConnector:
         """The uid of ``credentials``; AuthFailed when Odoo rejects the login."""
         c = credentials
         try:
-            uid = self._call(c.url, "common", "authenticate", c.database, c.username, c.password, {})
+            uid = self._call(c.url, "common", "authenticate", c.database, c.username, c.password, {},
+                             idempotent=True)
         except OdooError as error:
             if "does not exist" in error.message and "database" in error.message:
                 raise AuthFailed(
@@ -152,14 +192,14 @@ class OdooConnector:
         return int(uid)
 
     def execute_kw(self, credentials: Credentials, uid: int, model: str, method: str,
-                   args: list, kwargs: dict) -> Any:
-        """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``."""
+                   args: list, kwargs: dict, idempotent: bool = False) -> Any:
+        """Run ``model.method(*args, **kwargs)`` in Odoo as ``uid``; only reads are idempotent."""
         c = credentials
         return self._call(c.url, "object", "execute_kw", c.database, uid, c.password, model,
-                          method, args, kwargs)
+                          method, args, kwargs, idempotent=idempotent)
 
     def version(self, url: str) -> dict:
-        return self._call(url, "common", "version")
+        return self._call(url, "common", "version", idempotent=True)
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -167,9 +207,11 @@ class OdooConnector:
             while self._idle:
                 self._idle.popitem()
 
-    def _call(self, url: str, service: str, method: str, *args: Any) -> Any:
+    def _call(self, url: str, service: str, method: str, *args: Any, idempotent: bool) -> Any:
+        self.breaker.before(url)
         endpoint = f"{url}/xmlrpc/2/{service}"
         proxy = self._checkout(endpoint)
+        proxy("transport").idempotent = idempotent
         reusable = False
         try:
             with translate_errors(url, self.timeout):
@@ -180,10 +222,17 @@ class OdooConnector:
                     raise
             reusable = True
             return result
+        except ResponseTooLarge:
+            raise  # Odoo answered: a too-large answer says nothing about its health
+        except (ConnectionFailed, OdooTimeout):
+            self.breaker.failed(url)
+            raise
         finally:
             if reusable:
+                self.breaker.succeeded(url)
                 self._checkin(endpoint, proxy)
             else:
+                self.breaker.released(url)  # a no-op after failed(); frees a probe on a bug
                 proxy("close")()  # the connection's state is unknown after a failure
 
     def _checkout(self, endpoint: str) -> xmlrpc.client.ServerProxy:
@@ -213,8 +262,10 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
     except xmlrpc.client.Fault as fault:
         raise _from_fault(fault) from None
     except OverflowError:
+        # Raised while marshalling, before anything is sent: XML-RPC integers are 32-bit.
         raise InvalidRequest(
-            "A number in the arguments is too large for Odoo's XML-RPC (32-bit integers)."
+            "A number in the arguments is too large for Odoo's XML-RPC: integers must lie "
+            "between -2147483648 and 2147483647 (send larger numbers as text)."
         ) from None
     except TimeoutError:
         raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None

@@ -11,6 +11,7 @@ from app import fields as odoo_fields
 from app.errors import InvalidRequest
 
 _NON_EMPTY = validate.Length(min=1, max=512)
+MAX_EXPIRES_IN = 100 * 366 * 86400
 
 
 class OdooUrl(fields.String):
@@ -44,7 +45,9 @@ class GenerateSchema(Schema):
     scope = fields.String(load_default="*:R", validate=validate.Length(max=4096),
                           metadata={"example": "res.partner:RWD,sale.order:RW,*:R"})
     expires_in = odoo_fields.WholeNumber(
-        validate=validate.Range(min=1), metadata={"description": "Seconds until the key expires"}
+        # Bounded so that the expiry stays a real date (a larger value used to answer 500).
+        validate=validate.Range(min=1, max=MAX_EXPIRES_IN),
+        metadata={"description": "Seconds until the key expires (at most 100 years)"},
     )
     context = fields.Dict(keys=fields.String(), metadata={"description": "Default Odoo context"})
     transport = fields.String(

@@ -77,8 +77,8 @@ def _finish(response: Response) -> Response:
 def _render(error: GatewayError) -> Response:
     response = jsonify(error.payload(g.get("request_id")))
     response.status_code = error.http_status
-    if getattr(error, "retry_after", None):
-        response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -22,6 +22,7 @@ class OdooDouble(Dispatcher):
         self.released = threading.Event()  # set whenever hanging requests may go on
         self.released.set()
         self.stopping = False
+        self.posts = 0  # RPC requests received, answered or not (failure modes included)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -59,6 +60,7 @@ class OdooDouble(Dispatcher):
         self.latency = 0.0
         self.version = "18.0"
         self.reseed()
+        self.posts = 0
 
     # -- failure modes -----------------------------------------------------------------------
 
@@ -91,6 +93,17 @@ class OdooDouble(Dispatcher):
         elif previous == "refuse" and mode != "refuse" and not self.stopping:
             self._listener.listen()
 
+    def received(self) -> None:
+        """Count one RPC request, before latency and failure modes apply."""
+        with self.lock:
+            self.posts += 1
+
+    def drop_idle_connections(self) -> None:
+        """Close every open client connection, as Odoo does with idle keep-alive connections."""
+        server = self._listener.server
+        if server is not None:
+            server.cut_connections()
+
     def go_down(self) -> None:
         """Close the listening socket: clients get ECONNREFUSED."""
         self.failure = "refuse"
@@ -120,6 +133,7 @@ class OdooDouble(Dispatcher):
         """Forget the calls received so far."""
         with self.lock:
             self._calls = []
+            self.posts = 0
 
     def set_password(self, db: str, login: str, new_password: str) -> None:
         """Change a user's password, as if done in Odoo's preferences."""

@@ -59,6 +59,7 @@ class Handler(SimpleXMLRPCRequestHandler):
             return
         body = self._read_body()
         owner = self.server.owner
+        owner.received()
         time.sleep(owner.latency)  # outside every lock, so slow calls overlap
         if owner.failure == "hang":
             owner.released.wait(HANG_CAP)

@@ -87,3 +87,13 @@ def test_metrics_can_be_switched_off(make_app) -> None:
     response = client.get("/metrics")
     assert response.status_code == 404 and response.json["status"] == "not_found"
     assert "/metrics" not in client.get("/openapi.json").json["paths"]
+
+
+def test_business_method_names_do_not_become_label_values(api, client) -> None:
+    key = api.key(scope="sale.order:X,*:R")
+    order = api.result(key, "search", model="sale.order", limit=1)["ids"][0]
+    api.result(key, "call", model="sale.order", method="action_confirm", ids=[order])
+    samples = scrape(client)
+    histogram = "gateway_odoo_call_duration_seconds_count"
+    assert value(samples, histogram, method="other", outcome="ok") == 1
+    assert not any(("method", "action_confirm") in labels for _, labels in samples)
