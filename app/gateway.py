@@ -39,7 +39,7 @@ class Gateway:
         )
         self.json2 = Json2Connector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
-            guard=self.policy.guard_socket,
+            guard=self.policy.guard_socket, breaker=self.breaker,
         )
         # Through ``self.connector`` at call time, so a wrapped connector (metrics) is used too.
         self.pool = SessionPool(

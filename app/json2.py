@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from app.breaker import CircuitBreaker
 from app.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -121,8 +122,10 @@ class Json2Connector:
 
     def __init__(self, timeout: float, max_idle_per_host: int = 16,
                  max_response_bytes: int = 50 * 1024 * 1024,
-                 guard: Callable[[socket.socket], None] | None = None) -> None:
+                 guard: Callable[[socket.socket], None] | None = None,
+                 breaker: CircuitBreaker | None = None) -> None:
         self.timeout = timeout
+        self.breaker = breaker or CircuitBreaker(failures=5, cooldown=30.0)
         self.max_response_bytes = max_response_bytes
         self.guard = guard  # checks each new connection's peer address (see app.urlpolicy)
         self._max_idle = max_idle_per_host
@@ -183,7 +186,26 @@ class Json2Connector:
 
     def _post(self, url: str, scheme: str, netloc: str, path: str, body: bytes,
               headers: dict) -> tuple[int, bytes]:
-        endpoint = (scheme, netloc)
+        self.breaker.before(url)
+        healthy = False
+        try:
+            answer = self._exchange_once(url, (scheme, netloc), path, body, headers)
+            healthy = True
+            return answer
+        except ResponseTooLarge:
+            healthy = True  # Odoo answered: a too-large answer says nothing about its health
+            raise
+        except (ConnectionFailed, OdooTimeout):
+            self.breaker.failed(url)
+            raise
+        finally:
+            if healthy:
+                self.breaker.succeeded(url)
+            else:
+                self.breaker.released(url)  # a no-op after failed(); frees a probe on a bug
+
+    def _exchange_once(self, url: str, endpoint: tuple[str, str], path: str, body: bytes,
+                       headers: dict) -> tuple[int, bytes]:
         connection, reused = self._checkout(endpoint)
         reusable = False
         try:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from sandbox import OdooDouble
-from tests.conftest import Api
+from tests.conftest import ADMIN_API_KEY, Api
 from tests.test_errors_e2e import assert_error
 
 WRITES = [
@@ -72,9 +72,10 @@ def fill_the_idle_pool(app, key: str, odoo: OdooDouble, callers: int) -> None:
     assert len(idle) == callers  # the precondition this test is about
 
 
-def test_breaker_opens_after_consecutive_failures(api, make_app) -> None:
+@pytest.mark.parametrize("transport", ["xmlrpc", "json2"], indirect=True)
+def test_breaker_opens_after_consecutive_failures(api, make_app, transport) -> None:
     api.client = make_app(breaker_failures=2, breaker_cooldown_seconds=60).test_client()
-    key = api.key()
+    key = api.key(password=ADMIN_API_KEY, transport=transport)
     api.odoo.go_down()
     try:
         statuses = [api.call(key, "search", model="res.partner").status_code for _ in range(2)]
