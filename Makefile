@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean
+.PHONY: install demo test lint fmt clean bench-scale
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
+
+# Throughput through nginx, 1 replica vs 2 (needs redis-server and nginx); bench/results/scale_out.json
+bench-scale: $(STAMP)
+	PYTHONPATH=. $(BIN)/python bench/scale_out.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

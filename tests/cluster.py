@@ -28,9 +28,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM_HEADER = "X-Upstream"  # nginx adds the replica's address that answered
-# nginx's own error (no replica answered) in the contract's JSON shape, as deploy/nginx.conf has it.
-UNAVAILABLE = ('{"error": "No gateway replica answered; retry the request.", '
-               '"status": "upstream_unavailable", "request_id": "$gateway_request_id"}')
 
 
 def missing_binaries() -> list[str]:
@@ -152,57 +149,31 @@ class Replica:
             self.wait(10)
 
 
-NGINX_CONF = """\
-daemon off;
-master_process on;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-{user}
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
+DEPLOY_NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
-    upstream gateway {{
-{servers}
-        keepalive 64;
-    }}
-    map $http_x_request_id $gateway_request_id {{
-        ""      $request_id;
-        default $http_x_request_id;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        client_max_body_size 2m;
-        location / {{
-            proxy_pass http://gateway;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Request-ID $gateway_request_id;
-            # Retry on another replica only when this one failed before answering. A POST
-            # (every /tools/call) is retried only if it was never sent: connection refused.
-            proxy_next_upstream error timeout;
-            proxy_next_upstream_tries 2;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 60s;
-            add_header {upstream_header} $upstream_addr always;
-        }}
-        error_page 502 503 504 = @unavailable;
-        location @unavailable {{
-            default_type application/json;
-            add_header {upstream_header} $upstream_addr always;
-            return 502 '{unavailable}';
-        }}
-    }}
-}}
-"""
+
+def nginx_conf(prefix: Path, port: int, servers: list[str], workers: int) -> str:
+    """deploy/nginx.conf, the documented one, made to run here: paths, port, upstreams, header."""
+    # As root, nginx workers would switch to "nobody", who cannot enter a private temp dir.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    upstream = "".join(f"        server {server};\n" for server in servers)
+    header = f"add_header {UPSTREAM_HEADER} $upstream_addr always;"
+    edits = [
+        ("worker_processes auto;", f"daemon off;\npid {prefix}/nginx.pid;\n{user}"
+                                   f"error_log {prefix}/error.log warn;\nworker_processes {workers};"),
+        ("http {\n", "http {\n" + temp),
+        ("        server gateway-replica:3000 max_fails=1 fail_timeout=10s;\n", upstream),
+        ("listen 8080;", f"listen 127.0.0.1:{port};"),
+        ("proxy_pass http://gateway;", f"proxy_pass http://gateway;\n            {header}"),
+        ("default_type application/json;", f"default_type application/json;\n            {header}"),
+    ]
+    conf = DEPLOY_NGINX_CONF.read_text()
+    for old, new in edits:
+        assert conf.count(old) == 1, f"deploy/nginx.conf changed shape: {old!r}"
+        conf = conf.replace(old, new)
+    return conf
 
 
 class Nginx:
@@ -219,14 +190,9 @@ class Nginx:
 
     def write(self, replicas: list[Replica], down: tuple[str, ...] = ()) -> None:
         """Write the config; ``down`` names replicas taken out of rotation."""
-        servers = "\n".join(
-            f"        server {r.address} max_fails=1 fail_timeout=10s{' down' if r.name in down else ''};"
-            for r in replicas)
-        # As root, nginx workers would switch to "nobody", who cannot enter a private temp dir.
-        user = "user root;" if os.geteuid() == 0 else ""
-        self.conf.write_text(NGINX_CONF.format(
-            prefix=self.prefix, servers=servers, port=self.port, user=user, workers=self.workers,
-            upstream_header=UPSTREAM_HEADER, unavailable=UNAVAILABLE))
+        servers = [f"{r.address} max_fails=1 fail_timeout=10s{' down' if r.name in down else ''}"
+                   for r in replicas]
+        self.conf.write_text(nginx_conf(self.prefix, self.port, servers, self.workers))
 
     def start(self) -> Nginx:
         self.process = subprocess.Popen(

@@ -103,6 +103,24 @@ def test_nginx_spreads_one_key_over_both_replicas(cluster: Cluster, odoo_double)
     assert set(served) == {r.address for r in cluster.replicas}
 
 
+def test_request_id_goes_through_nginx_to_the_replica(cluster: Cluster) -> None:
+    answered = requests.get(cluster.url + "/nope", headers={"X-Request-ID": "trace-42"}, timeout=10)
+    assert answered.headers["X-Request-ID"] == "trace-42"
+    assert answered.json()["request_id"] == "trace-42"
+
+
+def test_nginx_answers_in_json_when_no_replica_answers(fresh_cluster: Cluster) -> None:
+    for replica in fresh_cluster.replicas:
+        replica.kill(signal.SIGKILL)
+        replica.wait()
+    answered = requests.post(fresh_cluster.url + "/tools/call", json=READ, timeout=10,
+                             headers={"X-API-Key": "k", "X-Request-ID": "trace-43"})
+    assert answered.status_code == 502
+    assert answered.headers["Content-Type"] == "application/json"
+    assert answered.json() == {"error": "No gateway replica answered; retry the request.",
+                               "status": "upstream_unavailable", "request_id": "trace-43"}
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killing_a_replica_mid_load_loses_only_calls_on_it(fresh_cluster: Cluster, odoo_double,
                                                           signum: int) -> None:
