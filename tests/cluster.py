@@ -203,11 +203,26 @@ class Nginx:
         return self
 
     def reload(self, replicas: list[Replica], down: tuple[str, ...] = ()) -> None:
-        """Rewrite the config and reload it; returns once new workers use it."""
-        self.write(replicas, down)
+        """Rewrite the config and reload it; returns once only new workers are left."""
         assert self.process is not None
+        old = self.workers_pids()
+        self.write(replicas, down)
         self.process.send_signal(signal.SIGHUP)
-        time.sleep(0.5)  # the master starts new workers and retires the old ones gracefully
+        # Old workers stop accepting at once and exit when their calls are answered.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = self.workers_pids()
+            if now and not now & old:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not finish reloading within 20 s")
+
+    def workers_pids(self) -> set[int]:
+        """The master's children (Linux): its worker processes."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return {int(child) for child in children}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -28,6 +28,7 @@ pytestmark = [
 SECURITY_SKIP = "needs the security issue (issue 3): /auth/revoke not available"
 READ = {"name": "search_read", "arguments": {"model": "res.partner", "limit": 2}}
 CLIENTS = 16
+SETTLE = 0.5  # seconds for nginx to see a dead replica's connections close, on a busy machine
 
 
 def mint(base: str, odoo_url: str, scope: str = "*:R") -> str:
@@ -139,9 +140,9 @@ def test_killing_a_replica_mid_load_loses_only_calls_on_it(fresh_cluster: Cluste
         victim.kill(signum)
         code = victim.wait()
         gone = time.monotonic()
-        time.sleep(1.5)
+        time.sleep(SETTLE + 1.0)
     failed = [r for r in load.results if r[2] != 200]
-    after = [r for r in load.results if r[0] > gone + 0.1]
+    after = [r for r in load.results if r[0] > gone + SETTLE]
     assert code == (0 if signum == signal.SIGTERM else -signal.SIGKILL)
     assert len(failed) <= CLIENTS, fresh_cluster.logs()
     # A 502 from nginx naming the victim, or a body cut off because the victim died while nginx
@@ -149,7 +150,7 @@ def test_killing_a_replica_mid_load_loses_only_calls_on_it(fresh_cluster: Cluste
     for started, _ended, status, upstream in failed:
         assert (status == 502 and upstream == victim.address) or (
             status == 0 and "IncompleteRead" in upstream), upstream
-        assert started < gone + 0.1, (started - signalled, gone - signalled)
+        assert started < gone + SETTLE, (started - signalled, gone - signalled)
     assert after and all(r[2] == 200 and r[3].endswith(survivor.address) for r in after)
     if signum == signal.SIGTERM:  # graceful: calls in flight on the victim were answered
         assert any(r[2] == 200 and r[3] == victim.address and r[1] > signalled for r in load.results)
@@ -165,8 +166,7 @@ def test_rolling_restart_drained_first_loses_nothing(fresh_cluster: Cluster, odo
                                   headers={"X-API-Key": key, "Connection": "close"})
     with Load(send, CLIENTS) as load:
         time.sleep(0.5)
-        nginx.reload(fresh_cluster.replicas, down=(victim.name,))
-        time.sleep(0.5)  # nginx's old workers finish their calls on the victim
+        nginx.reload(fresh_cluster.replicas, down=(victim.name,))  # old workers answered and left
         victim.kill(signal.SIGTERM)
         assert victim.wait() == 0
         victim.start()
@@ -175,7 +175,7 @@ def test_rolling_restart_drained_first_loses_nothing(fresh_cluster: Cluster, odo
         time.sleep(1.0)
     statuses = {r[2] for r in load.results}
     assert statuses == {200}, [r for r in load.results if r[2] != 200]
-    assert {r[3] for r in load.results if r[0] > back + 0.2} == {victim.address, survivor.address}
+    assert {r[3] for r in load.results if r[0] > back} == {victim.address, survivor.address}
 
 
 @pytest.mark.needs_security
