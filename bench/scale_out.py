@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from tests.cluster import Cluster, _wait, free_port
+from tests.cluster import Cluster, free_port, listening, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "scale_out.json"
@@ -37,14 +37,8 @@ def start_odoo(latency: float) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--port", str(port), "--latency", str(latency)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-
-    def listening() -> bool:
-        with __import__("socket").create_connection(("127.0.0.1", port), timeout=1):
-            return True
-
-    _wait(listening, "the Odoo double", process)
-    return process, url
+    wait_until(lambda: listening(port), "the Odoo double", process)
+    return process, f"http://127.0.0.1:{port}"
 
 
 def mint(port: int, odoo_url: str) -> str:

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import requests
@@ -46,7 +46,9 @@ def _which(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
 
 
-def _wait(check, what: str, process: subprocess.Popen, seconds: float = 20.0) -> None:
+def wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen,
+               seconds: float = 20.0) -> None:
+    """Poll ``check`` until true; RuntimeError if ``process`` exits first or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -58,6 +60,12 @@ def _wait(check, what: str, process: subprocess.Popen, seconds: float = 20.0) ->
             pass
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not start within {seconds} s")
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
 
 
 def _http_ok(port: int, path: str) -> bool:
@@ -78,7 +86,7 @@ class Redis:
             [_which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", str(workdir), "--daemonize", "no"],
             stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
-        _wait(lambda: self.command("PING") == "+PONG", "redis-server", self.process)
+        wait_until(lambda: self.command("PING") == "+PONG", "redis-server", self.process)
 
     def command(self, *words: str) -> str:
         """Send one command (RESP) and return the first line of the answer."""
@@ -114,7 +122,7 @@ class Replica:
              "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT,
             start_new_session=True)
-        _wait(lambda: _http_ok(self.port, "/health"), f"replica {self.name}", self.process)
+        wait_until(lambda: _http_ok(self.port, "/health"), f"replica {self.name}", self.process)
         return self
 
     @property
@@ -199,7 +207,7 @@ class Nginx:
             [_which("nginx") or "nginx", "-c", str(self.conf), "-p", str(self.prefix),
              "-e", str(self.prefix / "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        _wait(lambda: _http_ok(self.port, "/"), "nginx", self.process)
+        wait_until(lambda: _http_ok(self.port, "/"), "nginx", self.process)
         return self
 
     def reload(self, replicas: list[Replica], down: tuple[str, ...] = ()) -> None:
