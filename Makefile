@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean fuzz load bench
+.PHONY: install demo test lint fmt clean fuzz load bench bench-scale
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ load: $(STAMP)
 # Side-by-side benchmarks (gateway vs direct XML-RPC); writes bench/results/latest.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	PYTHONPATH=. $(BIN)/python bench/scale_out.py
+
+# Throughput through nginx, 1 replica vs 2 (needs redis-server and nginx); bench/results/scale_out.json
+bench-scale: $(STAMP)
+	PYTHONPATH=. $(BIN)/python bench/scale_out.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
