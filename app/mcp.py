@@ -77,11 +77,13 @@ class McpServer:
     """Answers the JSON-RPC messages of one HTTP request for a Gateway."""
 
     def __init__(self, gateway: Any, version: str, request_id: str | None = None,
-                 note: Callable[..., None] = lambda **_: None) -> None:
+                 note: Callable[..., None] = lambda **_: None,
+                 limit: Callable[[str], None] = lambda key_id: None) -> None:
         self.gateway = gateway
         self.version = version
         self.request_id = request_id
         self.note = note
+        self.limit = limit  # the per-key rate limit (RATE_LIMIT), counted per tool call
         self._methods: dict[str, Callable[[dict, KeyClaims], dict]] = {
             "initialize": self._initialize, "ping": lambda params, claims: {},
             "tools/list": self._list_tools, "tools/call": self._call_tool,
@@ -210,6 +212,7 @@ class McpServer:
             if not isinstance(arguments, dict):
                 raise _invalid_arguments(name)
             self.note(model=arguments.get("model"))
+            self.limit(claims.key_id)
             result = self.gateway.call(claims, name, arguments)
         except ToolNotFound as error:
             raise RpcError(INVALID_PARAMS, error.message, error.payload(self.request_id)) from None

@@ -56,12 +56,12 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_error_handler(RateLimitExceeded, _render_limit_exceeded)
 
 
-def limit_key(key_id: str) -> None:
-    """Count one request for ``key_id``; RateLimited when the key is over RATE_LIMIT."""
+def limit_key(key_id: str, cost: int = 1) -> None:
+    """Count ``cost`` calls for ``key_id``; RateLimited when the key is over RATE_LIMIT."""
     guard: Guard = current_app.extensions["security"]
     strategy = guard.limiter.limiter
     for item in guard.per_key:
-        if not strategy.hit(item, "key", key_id):
+        if not strategy.hit(item, "key", key_id, cost=cost):
             reset = strategy.get_window_stats(item, "key", key_id).reset_time
             raise RateLimited(
                 f"This API key made more than {item.amount} requests per {_window(item)} "

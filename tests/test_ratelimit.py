@@ -64,3 +64,29 @@ def test_revoke_is_limited_per_address(api, make_app) -> None:
     api.client = make_app(generate_rate_limit="1/minute").test_client()
     api.client.post("/auth/revoke", json={"api_key": "x"})
     assert_error(api.client.post("/auth/revoke", json={"api_key": "x"}), 429, "rate_limited")
+
+
+def test_a_batch_spends_one_unit_per_call(api, make_app) -> None:
+    api.client = make_app(rate_limit="3/minute").test_client()
+    key = api.key()
+    calls = [{"name": "search_count", "arguments": {"model": "res.partner"}}] * 3
+    first = api.client.post("/tools/batch", json={"calls": calls}, headers={"X-API-Key": key})
+    assert first.status_code == 200 and first.json["succeeded"] == 3
+    api.odoo.clear_calls()
+    assert_error(api.client.post("/tools/batch", json={"calls": calls[:1]},
+                                 headers={"X-API-Key": key}), 429, "rate_limited")
+    assert_error(api.call(key, "search", model="res.partner"), 429, "rate_limited")
+    assert api.odoo.calls == []
+
+
+def test_mcp_tool_calls_count_against_the_key(api, make_app) -> None:
+    from tests.mcp_rpc import Rpc
+
+    api.client = make_app(rate_limit="1/minute").test_client()
+    key = api.key()
+    rpc = Rpc(api.client, key)
+    arguments = {"name": "search_count", "arguments": {"model": "res.partner"}}
+    assert rpc.result("tools/call", arguments)["isError"] is False
+    refused = rpc.result("tools/call", arguments)
+    assert refused["isError"] is True and refused["structuredContent"]["status"] == "rate_limited"
+    assert_error(api.call(key, "search", model="res.partner"), 429, "rate_limited")

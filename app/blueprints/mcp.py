@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app import __version__
 from app.mcp import INVALID_REQUEST, McpServer, Reply, RpcError
 from app.openapi import documented
+from app.security import limit_key
 from app.web import api_key_from_headers, note
 
 bp = Blueprint("mcp", __name__)
@@ -22,7 +23,7 @@ bp = Blueprint("mcp", __name__)
 def endpoint() -> Response:
     gateway = current_app.extensions["gateway"]
     return _send(_refusal(gateway.settings.mcp_allowed_origins) or McpServer(
-        gateway, __version__, g.get("request_id"), note,
+        gateway, __version__, g.get("request_id"), note, limit_key,
     ).handle(request.get_data(cache=True), api_key_from_headers(),
              request.headers.get("MCP-Protocol-Version")))
 

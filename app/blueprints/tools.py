@@ -24,8 +24,8 @@ def list_tools() -> dict:
 
 
 @bp.post("/call")
-@documented("Run one tool", body="ToolCall", ok="ToolAnswer", errors=(400, 401, 403, 404, 422, 502, 504),
-            secured=True)
+@documented("Run one tool", body="ToolCall", ok="ToolAnswer",
+            errors=(400, 401, 403, 404, 413, 422, 429, 502, 503, 504), secured=True)
 def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
@@ -38,12 +38,13 @@ def call() -> dict:
 
 @bp.post("/batch")
 @documented("Run several tool calls in order with one key, each answered in place", body=BatchSchema,
-            ok=BatchResultSchema, errors=(400, 401), secured=True)
+            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True)
 def batch() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
     note(key_id=claims.key_id, odoo_host=urlsplit(claims.credentials.url).netloc)
     body = load(batch_schema(gateway.settings.max_batch), json_body(), "/tools/batch")
+    limit_key(claims.key_id, cost=len(body["calls"]))  # a batch spends one unit per call
     answer = run_batch(gateway, claims, body["calls"], body["stop_on_error"])
     note(tool="batch", calls=answer["count"], failed=answer["failed"])
     return answer
