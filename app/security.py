@@ -46,6 +46,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
         strategy="fixed-window", key_prefix="odoo_gateway", headers_enabled=False,
     )
+    # The limiter checks every request in a before_request hook, although only the views wrapped
+    # below have limits and their wrappers check by themselves: drop the hook (~0.1 ms a request).
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     for endpoint in _PER_ADDRESS:
         # Limits are per app (each app has its own limiter), so the views are wrapped here.
         app.view_functions[endpoint] = limiter.limit(
