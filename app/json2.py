@@ -39,7 +39,7 @@ from app.errors import (
     ResponseTooLarge,
 )
 from app.keys import Credentials
-from app.odoo import RESPONSE_TOO_LARGE
+from app.odoo import RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 from app.urlpolicy import guarded_connect
 
 
@@ -69,15 +69,10 @@ SIGNATURES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "name_search": (False, ("name", "domain", "operator", "limit")),
     "read_group": (False, ("domain", "fields", "groupby", "offset", "limit", "orderby", "lazy")),
 }
-_UNREACHABLE = (
-    "Could not reach Odoo at {url}: check the URL and that Odoo is running and reachable "
-    "from the gateway."
-)
 _NOT_JSON2 = (
     "Odoo at {url} did not answer with JSON-2: it needs Odoo 19 or later at that URL; for older "
     "Odoo mint the key with transport 'xmlrpc'."
 )
-_TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
 _BY_NAME = {
     "odoo.exceptions.AccessDenied": AuthFailed,
     "odoo.exceptions.AccessError": OdooAccessError,
@@ -268,9 +263,9 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
     try:
         yield
     except TimeoutError:
-        raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
+        raise OdooTimeout(TIMEOUT.format(url=url, timeout=timeout)) from None
     except (OSError, http.client.HTTPException) as error:
-        raise ConnectionFailed(_UNREACHABLE.format(url=url)) from error
+        raise ConnectionFailed(UNREACHABLE.format(url=url)) from error
 
 
 def _answer(url: str, status: int, raw: bytes) -> Any:

@@ -50,7 +50,7 @@ from app.errors import (
 from app.keys import Credentials
 from app.urlpolicy import guarded_connect
 
-_UNREACHABLE = (
+UNREACHABLE = (
     "Could not reach Odoo at {url}: check the URL and that Odoo is running and reachable "
     "from the gateway."
 )
@@ -58,7 +58,7 @@ _NOT_XMLRPC = (
     "Odoo at {url} did not answer with XML-RPC: check that the URL points to an Odoo server "
     "(not a login page or a proxy error page)."
 )
-_TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
+TIMEOUT = "Odoo at {url} did not answer within {timeout:g} seconds; try again later or ask for less data."
 _MISSING = "Record does not exist or has been deleted"
 RESPONSE_TOO_LARGE = (
     "Odoo's answer is larger than {limit} bytes (MAX_RESPONSE_BYTES): ask for less data "
@@ -268,13 +268,13 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
             "between -2147483648 and 2147483647 (send larger numbers as text)."
         ) from None
     except TimeoutError:
-        raise OdooTimeout(_TIMEOUT.format(url=url, timeout=timeout)) from None
+        raise OdooTimeout(TIMEOUT.format(url=url, timeout=timeout)) from None
     except (xmlrpc.client.ProtocolError, ExpatError, xmlrpc.client.ResponseError) as error:
         raise ConnectionFailed(_NOT_XMLRPC.format(url=url)) from error
     except (OSError, http.client.HTTPException) as error:
         # One message for refused, reset, unresolvable and TLS failures: no errno text, so
         # the gateway is not an oracle for probing networks.
-        raise ConnectionFailed(_UNREACHABLE.format(url=url)) from error
+        raise ConnectionFailed(UNREACHABLE.format(url=url)) from error
 
 
 def _from_fault(fault: xmlrpc.client.Fault) -> Exception:
