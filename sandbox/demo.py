@@ -46,7 +46,14 @@ def _sandbox() -> OdooDouble:
         return OdooDouble().start()  # 8069 is taken: any free port will do
 
 
+def _interrupt(signum, frame) -> None:  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and SIGTERM both stop cleanly, even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     odoo = _sandbox()
     env = dict(os.environ)
     env.setdefault("ENCRYPTION_KEY", Fernet.generate_key().decode())
@@ -54,13 +61,16 @@ def main() -> int:
     port = env.setdefault("PORT", "3000")
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env=env
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env=env,
+        # Its own session: Ctrl-C reaches only this script, which stops gunicorn once with SIGTERM
+        # (workers hit by the terminal's SIGINT and the master's SIGQUIT at once can deadlock).
+        start_new_session=True,
     )
     try:
         _wait_healthy(base, gunicorn)
         minted = _post(base + "/auth/generate", {
             "url": odoo.url, "database": "demo", "username": "admin", "password": "admin",
-            "scope": "*:RWD",
+            "scope": "*:RWDX",
         })
         _announce(base, odoo.url, minted["api_key"])
         gunicorn.wait()
@@ -82,7 +92,7 @@ def _announce(base: str, odoo_url: str, api_key: str) -> None:
  Odoo sandbox: {odoo_url}  (database demo; users admin/admin, restricted/restricted,
                portal/portal)
 
- API key (scope *:RWD, user admin):
+ API key (scope *:RWDX, user admin):
  {api_key}
 
  Try it:
