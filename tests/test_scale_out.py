@@ -2,7 +2,7 @@
 
 The processes are started by tests/cluster.py; the tests skip only when redis-server or nginx is
 not installed (.ci/run installs both). Tests marked ``needs_security`` exercise revocation and rate
-limits (issue 3) and skip at run time while the cluster answers 404 on POST /auth/revoke.
+limits shared through Redis.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ pytestmark = [
                        reason=f"scale-out tests need {' and '.join(missing_binaries())} on PATH "
                               "(.ci/run installs the redis-server and nginx packages)"),
 ]
-SECURITY_SKIP = "needs the security issue (issue 3): /auth/revoke not available"
 READ = {"name": "search_read", "arguments": {"model": "res.partner", "limit": 2}}
 CLIENTS = 16
 SETTLE = 0.5  # seconds for nginx to see a dead replica's connections close, on a busy machine
@@ -71,10 +70,9 @@ def fresh_cluster(odoo_double: OdooDouble, tmp_path: Path) -> Iterator[Cluster]:
 
 @pytest.fixture
 def security(cluster: Cluster) -> Cluster:
-    """The cluster, once it is known to carry issue 3's revocation endpoint."""
+    """The cluster, whose revocation endpoint must exist (a 404 here is a failure, not a skip)."""
     probe = requests.post(cluster.url + "/auth/revoke", json={}, timeout=10)
-    if probe.status_code == 404:
-        pytest.skip(SECURITY_SKIP)
+    assert probe.status_code != 404, "POST /auth/revoke is missing"
     return cluster
 
 
@@ -125,12 +123,12 @@ def test_nginx_answers_in_json_when_no_replica_answers(fresh_cluster: Cluster) -
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killing_a_replica_mid_load_loses_only_calls_on_it(fresh_cluster: Cluster, odoo_double,
                                                           signum: int) -> None:
-    """Without draining first, only calls already sent to the dying replica may fail.
+    """Without draining first, only calls in flight on a crashed replica may fail; SIGTERM loses none.
 
     nginx never resends a POST it has sent (it could be a write), so a call in flight on a
-    SIGKILLed replica, or sent to a SIGTERMed one in the instant its worker stops accepting, is
-    answered 502 ``upstream_unavailable``; a call whose connection is refused is resent to the
-    survivor. After the replica is gone every call is served.
+    SIGKILLed replica is answered 502 ``upstream_unavailable``; a call whose connection is refused
+    (a SIGTERMed replica's workers close their listeners at once) is resent to the survivor. After
+    the replica is gone every call is served.
     """
     victim, survivor = fresh_cluster.replicas
     key = mint(fresh_cluster.url, odoo_double.url)
@@ -152,8 +150,10 @@ def test_killing_a_replica_mid_load_loses_only_calls_on_it(fresh_cluster: Cluste
             status == 0 and "IncompleteRead" in upstream), upstream
         assert started < gone + SETTLE, (started - signalled, gone - signalled)
     assert after and all(r[2] == 200 and r[3].endswith(survivor.address) for r in after)
-    if signum == signal.SIGTERM:  # graceful: calls in flight on the victim were answered
+    if signum == signal.SIGTERM:  # graceful: calls in flight on the victim were answered...
         assert any(r[2] == 200 and r[3] == victim.address and r[1] > signalled for r in load.results)
+        # ...and its closed listeners turned new connections into refusals that nginx resent.
+        assert failed == [], failed
 
 
 def test_rolling_restart_drained_first_loses_nothing(fresh_cluster: Cluster, odoo_double) -> None:
