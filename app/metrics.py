@@ -64,6 +64,7 @@ class Metrics:
             "gateway_pool_events_total", "Session pool lookups and removals: hit, miss, eviction.",
             ["event"], registry=own)
         self._seen = {"hit": 0, "miss": 0, "eviction": 0}
+        self._synced = float("-inf")
         self._lock = threading.Lock()
 
     def exposition(self) -> bytes:
@@ -73,6 +74,13 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)
         return generate_latest(registry)
+
+    def sync_pool_now_and_then(self, pool: Any, every: float = 1.0) -> None:
+        """``sync_pool`` at most once a second per worker: pool figures may lag a scrape by 1 s."""
+        now = time.monotonic()
+        if now - self._synced >= every:
+            self._synced = now
+            self.sync_pool(pool)
 
     def sync_pool(self, pool: Any) -> None:
         """Carry the pool's own counters into the metrics (as increments, so they add across workers)."""
@@ -160,7 +168,7 @@ def _count(response: Response) -> Response:
         metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - g.started)
     if response.status_code == 429:
         metrics.rate_limited.labels(endpoint).inc()
-    metrics.sync_pool(current_app.extensions["gateway"].pool)
+    metrics.sync_pool_now_and_then(current_app.extensions["gateway"].pool)
     return response
 
 
