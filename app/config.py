@@ -127,7 +127,8 @@ class _Reader:
         try:
             value = kind(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
         if value <= 0 or (upper is not None and value > upper):
             raise ConfigError(f"{name} must be positive{' and at most ' + str(upper) if upper else ''}")
         return value
