@@ -6,8 +6,8 @@ import shutil
 import signal
 import tempfile
 
-from app.config import Settings
-from app.logs import RedactingFilter
+from app.base.config import Settings
+from app.base.logs import RedactingFilter
 
 _PREFIX = "odoo-gateway-metrics-"
 

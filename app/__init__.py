@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import Settings
+from app.base import __version__
+from app.base.config import Settings
 
-__version__ = "1.0.0"
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
-    from app import cli, logs, metrics, openapi, readiness, security, web
-    from app.blueprints import auth, health, mcp, tools
-    from app.gateway import Gateway
+    from app import cli
+    from app.api import metrics, openapi, readiness, security, web
+    from app.api.blueprints import auth, health, mcp, tools
+    from app.base import logs
+    from app.core.gateway import Gateway
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)

@@ -19,10 +19,10 @@ from cryptography.fernet import Fernet
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from app.config import ConfigError, Settings
-from app.errors import GatewayError
-from app.gateway import Gateway, describe, iso
-from app.schemas import GenerateSchema, load
+from app.base.config import ConfigError, Settings
+from app.base.errors import GatewayError
+from app.core.gateway import Gateway, describe, iso
+from app.core.schemas import GenerateSchema, load
 
 
 @click.group("keys")

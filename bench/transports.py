@@ -14,7 +14,7 @@ import time
 from cryptography.fernet import Fernet
 
 from app import create_app
-from app.config import Settings
+from app.base.config import Settings
 from sandbox import API_KEYS, OdooDouble
 
 CASES = [

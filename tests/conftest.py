@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.config import Settings
+from app.base.config import Settings
 from sandbox import API_KEYS, OdooDouble
 
 SECRET = Fernet.generate_key()

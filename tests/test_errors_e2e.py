@@ -261,7 +261,7 @@ def test_huge_numbers_in_a_domain_are_400(api, admin_key) -> None:
 
 def test_a_bug_is_a_plain_500_with_the_traceback_only_in_the_log(api, admin_key, monkeypatch,
                                                                  gateway_logs) -> None:
-    from app import tools
+    from app.core import tools
 
     def broken(odoo, arguments):
         raise RuntimeError("boom in the gateway")

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.errors import AuthFailed, ConnectionFailed, NotFound, OdooAccessError, OdooError
-from app.json2 import _answer, named_arguments
-from app.keys import KeyClaims
+from app.base.errors import AuthFailed, ConnectionFailed, NotFound, OdooAccessError, OdooError
+from app.core.keys import KeyClaims
+from app.odoo.json2 import _answer, named_arguments
 from tests.conftest import ADMIN_API_KEY, Api
 
 URL = "https://odoo.example.com"

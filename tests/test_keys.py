@@ -7,8 +7,8 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from app.errors import AuthFailed, KeyExpired
-from app.keys import Credentials, KeyClaims, KeyRing
+from app.base.errors import AuthFailed, KeyExpired
+from app.core.keys import Credentials, KeyClaims, KeyRing
 
 CREDS = Credentials("http://odoo.test", "demo", "admin", "s3cret-password")
 

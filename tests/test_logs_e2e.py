@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.config import Settings
-from app.logs import JsonFormatter
+from app.base.config import Settings
+from app.base.logs import JsonFormatter
 from tests.conftest import SECRET, Collect
 
 
@@ -88,7 +88,7 @@ def test_settings_read_log_format_and_metrics(env, expected) -> None:
     ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/metrics"}, "PROMETHEUS_MULTIPROC_DIR"),
 ])
 def test_bad_operations_settings_name_the_variable(env, named) -> None:
-    from app.config import ConfigError
+    from app.base.config import ConfigError
 
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({"ENCRYPTION_KEY": SECRET.decode(), **env})

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.mcp import mcp_tool
+from app.api.mcp import mcp_tool
 from tests.mcp_rpc import Rpc
 
 READS = {"search", "read", "search_read", "search_count", "fields_get", "default_get", "name_search",

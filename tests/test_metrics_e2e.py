@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.errors import RateLimited
+from app.base.errors import RateLimited
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:

@@ -7,8 +7,8 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from app.openapi import openapi_path
-from app.responses import TOOL_RESULTS
+from app.api.openapi import openapi_path
+from app.api.responses import TOOL_RESULTS
 
 NOT_API = {"static", "docs.show"}  # the docs page and its assets
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.readiness import add_check
+from app.api.readiness import add_check
 
 
 def test_ready_lists_the_config_check(client) -> None:

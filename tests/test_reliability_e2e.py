@@ -152,7 +152,7 @@ def test_breaker_refuses_minting_keys_for_a_dead_odoo(api, make_app) -> None:
 @pytest.mark.parametrize(("name", "value"), [("BREAKER_FAILURES", "0"), ("BREAKER_FAILURES", "x"),
                                              ("BREAKER_COOLDOWN_SECONDS", "-1")])
 def test_bad_breaker_settings_stop_the_start(name, value) -> None:
-    from app.config import ConfigError, Settings
+    from app.base.config import ConfigError, Settings
     from tests.conftest import SECRET
 
     with pytest.raises(ConfigError, match=name):

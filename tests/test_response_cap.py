@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.errors import ConnectionFailed
-from app.odoo import OdooConnector
+from app.base.errors import ConnectionFailed
+from app.odoo.xmlrpc import OdooConnector
 from tests.conftest import ADMIN_API_KEY
 from tests.test_errors_e2e import assert_error
 

@@ -8,7 +8,7 @@ import time
 import fakeredis
 import pytest
 
-from app.revocation import RedisRevocationStore, SqliteRevocationStore, build_store
+from app.stores.revocation import RedisRevocationStore, SqliteRevocationStore, build_store
 from tests.test_errors_e2e import assert_error
 
 TOKEN = "minting-token-0123456789abcdef"

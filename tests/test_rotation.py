@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
-from app.config import Settings
+from app.base.config import Settings
 from tests.test_errors_e2e import assert_error
 
 CALL = {"name": "search_count", "arguments": {"model": "res.partner"}}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ScopeInvalid
-from app.scopes import Scope
+from app.base.errors import ScopeInvalid
+from app.core.scopes import Scope
 
 SCOPE = "res.partner:RWD,sale.order:RW,product.*:R,sale.*:W,sale.order.line.*:D,res.users:,*:R"
 

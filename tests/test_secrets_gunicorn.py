@@ -9,8 +9,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from app import logs
-from app.config import Settings
+from app.base import logs
+from app.base.config import Settings
 from tests.conftest import SECRET
 from tests.test_gunicorn import start_gunicorn, wait_healthy
 

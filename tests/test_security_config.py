@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from app.config import ConfigError, Settings
+from app.base.config import ConfigError, Settings
 
 KEY = Fernet.generate_key().decode()
 

@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app import urlpolicy
-from app.errors import UrlNotAllowed
-from app.json2 import Json2Connector
-from app.keys import Credentials
-from app.odoo import OdooConnector
-from app.urlpolicy import UrlPolicy, blocked, parse_pattern
+from app.base.errors import UrlNotAllowed
+from app.odoo import urlpolicy
+from app.odoo.credentials import Credentials
+from app.odoo.json2 import Json2Connector
+from app.odoo.urlpolicy import UrlPolicy, blocked, parse_pattern
+from app.odoo.xmlrpc import OdooConnector
 from tests.conftest import ADMIN_API_KEY
 from tests.test_errors_e2e import assert_error
 

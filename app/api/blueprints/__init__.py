@@ -1,0 +1,1 @@
+"""Thin Flask views, one blueprint per endpoint group: load the body, call the gateway, return."""

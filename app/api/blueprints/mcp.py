@@ -1,0 +1,59 @@
+"""MCP's Streamable HTTP endpoint: POST only, stateless, JSON answers (no server-sent events)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.api.mcp import INVALID_REQUEST, McpServer, Reply, RpcError
+from app.api.openapi import documented
+from app.api.security import limit_key
+from app.api.web import api_key_from_headers, note
+from app.base import __version__
+
+bp = Blueprint("mcp", __name__)
+
+
+@bp.post("/mcp")
+@documented("MCP (Model Context Protocol): JSON-RPC 2.0 over Streamable HTTP, the same tools",
+            body={"type": "object", "description": "A JSON-RPC 2.0 request, notification or batch"},
+            ok={"type": "object", "description": "A JSON-RPC 2.0 answer"}, errors=(403, 406, 413),
+            error_body={"type": "object", "description": "A JSON-RPC 2.0 error answer"}, secured=True,
+            tag="mcp")
+def endpoint() -> Response:
+    gateway = current_app.extensions["gateway"]
+    return _send(_refusal(gateway.settings.mcp_allowed_origins) or McpServer(
+        gateway, __version__, g.get("request_id"), note, limit_key,
+    ).handle(request.get_data(cache=True), api_key_from_headers(),
+             request.headers.get("MCP-Protocol-Version")))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Response:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return _send(_error(413, f"The request body is larger than {limit} bytes (MAX_BODY_BYTES)."))
+
+
+def _refusal(allowed: tuple[str, ...]) -> Reply | None:
+    """Refuse browser pages from other sites (DNS rebinding) and clients that cannot read JSON."""
+    origin = request.headers.get("Origin")
+    if origin is not None and "*" not in allowed and origin.rstrip("/") not in allowed:
+        return _error(403, f"Origin {origin!r} is not allowed on /mcp: list it in MCP_ALLOWED_ORIGINS.")
+    if "Accept" in request.headers and not request.accept_mimetypes.accept_json:
+        return _error(406, "This server answers application/json only: accept it (no event streams).")
+    return None
+
+
+def _error(status: int, message: str) -> Reply:
+    return Reply(status, RpcError(INVALID_REQUEST, message).answer())
+
+
+def _send(reply: Reply) -> Response:
+    if reply.body is None:
+        response = Response(status=reply.status)
+        del response.headers["Content-Type"]  # 202 Accepted carries no body at all
+    else:
+        response = jsonify(reply.body)
+        response.status_code = reply.status
+    response.headers.update(reply.headers)
+    return response

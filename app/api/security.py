@@ -1,0 +1,108 @@
+"""The HTTP side of security: client addresses behind proxies, rate limits, the minting token.
+
+- ``TRUSTED_PROXIES`` hops of ``X-Forwarded-For`` are believed (werkzeug's ProxyFix); without it
+  the client address is the peer's, whatever the headers say.
+- Flask-Limiter counts requests in memory, or in Redis when ``REDIS_URL`` is set:
+  ``GENERATE_RATE_LIMIT`` per client address on ``/auth/generate`` and ``/auth/revoke``, and
+  ``RATE_LIMIT`` per key id on ``/tools/call`` (checked right after the key opens).
+- ``GENERATE_TOKEN``, when set, must come as ``Authorization: Bearer TOKEN`` to mint a key or to
+  revoke one by id; it is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.base.config import Settings
+from app.base.errors import AuthFailed, RateLimited
+
+# Views limited per client address, by endpoint name.
+_PER_ADDRESS = ("auth.generate", "auth.revoke")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the views need: the limiter, the per-key limits and the minting token."""
+
+    limiter: Limiter
+    per_key: tuple[RateLimitItem, ...]
+    token: str | None
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Install the proxy fix, the rate limiter and the 429 renderer; call after the blueprints."""
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+        strategy="fixed-window", key_prefix="odoo_gateway", headers_enabled=False,
+    )
+    # The limiter checks every request in a before_request hook, although only the views wrapped
+    # below have limits and their wrappers check by themselves: drop the hook (~0.1 ms a request).
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    for endpoint in _PER_ADDRESS:
+        # Limits are per app (each app has its own limiter), so the views are wrapped here.
+        app.view_functions[endpoint] = limiter.limit(
+            settings.generate_rate_limit, error_message=_ADDRESS_MESSAGE,
+        )(app.view_functions[endpoint])
+    app.extensions["security"] = Guard(limiter, tuple(parse_many(settings.rate_limit)),
+                                       settings.generate_token)
+    app.register_error_handler(RateLimitExceeded, _render_limit_exceeded)
+
+
+def limit_key(key_id: str, cost: int = 1) -> None:
+    """Count ``cost`` calls for ``key_id``; RateLimited when the key is over RATE_LIMIT."""
+    guard: Guard = current_app.extensions["security"]
+    strategy = guard.limiter.limiter
+    for item in guard.per_key:
+        if not strategy.hit(item, "key", key_id, cost=cost):
+            reset = strategy.get_window_stats(item, "key", key_id).reset_time
+            raise RateLimited(
+                f"This API key made more than {item.amount} requests per {_window(item)} "
+                "(RATE_LIMIT): retry after the Retry-After delay.",
+                retry_after=math.ceil(reset - time.time()),
+            )
+
+
+def require_minting_token(needed_without_token: bool = False) -> None:
+    """AuthFailed unless the request carries GENERATE_TOKEN (when one is configured)."""
+    token = current_app.extensions["security"].token
+    if token is None:
+        if needed_without_token:
+            raise AuthFailed(
+                "Revoking by key_id needs the minting token, and this gateway has none "
+                "(GENERATE_TOKEN): send the key itself as api_key instead."
+            )
+        return
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise AuthFailed(
+            "This gateway needs its minting token for this: send Authorization: Bearer <token> "
+            "(the operator's GENERATE_TOKEN)."
+        )
+
+
+def _render_limit_exceeded(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+    limit = current_app.extensions["security"].limiter.current_limit
+    retry_after = math.ceil(limit.reset_at - time.time()) if limit else 1
+    # Rendered by the one GatewayError handler, so the body has the contract's shape.
+    return current_app.handle_user_exception(RateLimited(error.description, retry_after=retry_after))
+
+
+def _window(item: RateLimitItem) -> str:
+    unit = item.GRANULARITY.name
+    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+
+
+_ADDRESS_MESSAGE = (
+    "Too many requests from this address (GENERATE_RATE_LIMIT): retry after the Retry-After delay."
+)

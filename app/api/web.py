@@ -1,0 +1,119 @@
+"""The HTTP edge: request ids, JSON bodies, the API key header, and the one error renderer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.base.errors import GatewayError, InvalidRequest, MethodNotAllowed, NotFound, PayloadTooLarge
+
+log = logging.getLogger("odoo_gateway")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def json_body() -> Any:
+    """The request body as JSON, whatever the Content-Type (curl users often forget it)."""
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if not raw.strip():
+        raise InvalidRequest("The request body is empty: send a JSON object.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+
+
+def api_key_from_headers() -> str | None:
+    """The key from ``X-API-Key``, or from ``Authorization: Bearer KEY``."""
+    key = request.headers.get("X-API-Key", "").strip()
+    if key:
+        return key
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def note(**fields: Any) -> None:
+    """Add fields (tool, model, key id) to this request's log line."""
+    g.log_fields = {**g.get("log_fields", {}), **fields}
+
+
+def init_app(app: Flask) -> None:
+    """Request ids, the access log line and the JSON error handlers."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_error_handler(GatewayError, _render_gateway_error)
+    app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(Exception, _render_unexpected)
+
+
+def _start() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    noted = g.get("log_fields", {})
+    extra = " ".join(f"{k}={v}" for k, v in noted.items())
+    fields = {"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+              "status": response.status_code, "duration_ms": round(elapsed, 1), **noted}
+    log.info("request_id=%s %s %s status=%s duration_ms=%.1f %s", g.get("request_id"),
+             request.method, request.path, response.status_code, elapsed, extra,
+             extra={"fields": fields, "event": "request"})
+    return response
+
+
+def _render(error: GatewayError) -> Response:
+    response = jsonify(error.payload(g.get("request_id")))
+    response.status_code = error.http_status
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _render_gateway_error(error: GatewayError) -> Response:
+    if error.http_status >= 500:
+        log.warning("request_id=%s %s: %s", g.get("request_id"), error.code, error.message,
+                    extra={"fields": {"request_id": g.get("request_id")}})
+    return _render(error)
+
+
+def _render_http_error(error: HTTPException) -> Response:
+    if error.code == 404:
+        return _render(NotFound(f"No route {request.method} {request.path}: see GET /tools/list."))
+    if error.code == 405:
+        allowed = ", ".join(sorted(error.valid_methods or [])) if hasattr(error, "valid_methods") else ""
+        response = _render(MethodNotAllowed(
+            f"{request.method} is not allowed on {request.path}" + (f"; use {allowed}." if allowed else ".")
+        ))
+        if allowed:
+            response.headers["Allow"] = allowed
+        return response
+    if error.code == 413:
+        return _render(_too_large())
+    mapped = GatewayError(error.description or error.name)
+    mapped.http_status = error.code or 500
+    mapped.code = (error.name or "error").lower().replace(" ", "_")
+    return _render(mapped)
+
+
+def _render_unexpected(error: Exception) -> Response:
+    log.exception("request_id=%s unexpected error", g.get("request_id"),
+                  extra={"fields": {"request_id": g.get("request_id")}})
+    return _render(GatewayError())
+
+
+def _too_large() -> PayloadTooLarge:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes (MAX_BODY_BYTES).")

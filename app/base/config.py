@@ -1,0 +1,231 @@
+"""Settings: read from the environment once, checked, frozen.
+
+Every entrypoint (gunicorn, ``flask run``, tests) builds one ``Settings`` and hands it to
+``create_app``; a bad value stops the start with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+
+class ConfigError(ValueError):
+    """A configuration variable is missing or has a bad value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration; see the README's table for each variable."""
+
+    encryption_keys: tuple[bytes, ...] = field(repr=False)
+    pool_ttl_minutes: float = 60.0
+    pool_max_size: int = 1000
+    odoo_timeout_seconds: float = 30.0
+    max_limit: int = 1000
+    max_body_bytes: int = 1_048_576
+    max_batch: int = 50
+    key_default_ttl_seconds: int | None = None
+    key_max_ttl_seconds: int | None = None
+    log_level: str = "INFO"
+    host: str = "0.0.0.0"  # noqa: S104 - a container's service listens on all interfaces
+    port: int = 3000
+    web_concurrency: int = 2
+    gunicorn_threads: int = 8
+    # Security and key lifecycle (README: "Security and key lifecycle").
+    generate_token: str | None = field(default=None, repr=False)
+    redis_url: str | None = field(default=None, repr=False)
+    revocation_db: str | None = None
+    allowed_odoo_urls: tuple[str, ...] = ()
+    allow_private_odoo: bool = False
+    rate_limit: str = "600/minute"
+    generate_rate_limit: str = "10/minute"
+    trusted_proxies: int = 0
+    max_response_bytes: int = 50 * 1024 * 1024
+    mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
+    log_format: str = "text"
+    metrics_enabled: bool = True
+    metrics_dir: str | None = None
+    breaker_failures: int = 5
+    breaker_cooldown_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``), or raise ConfigError."""
+        env = os.environ if env is None else env
+        reader = _Reader(env)
+        return cls(
+            encryption_keys=_encryption_keys(env),
+            pool_ttl_minutes=reader.number("CONNECTION_POOL_TTL_MINUTES", 60.0, float),
+            pool_max_size=reader.number("POOL_MAX_SIZE", 1000, int),
+            odoo_timeout_seconds=reader.number("ODOO_TIMEOUT_SECONDS", 30.0, float),
+            max_limit=reader.number("MAX_LIMIT", 1000, int),
+            max_body_bytes=reader.number("MAX_BODY_BYTES", 1_048_576, int),
+            max_batch=reader.number("MAX_BATCH", 50, int),
+            key_default_ttl_seconds=reader.optional_int("KEY_DEFAULT_TTL_SECONDS"),
+            key_max_ttl_seconds=reader.optional_int("KEY_MAX_TTL_SECONDS"),
+            log_level=reader.log_level("LOG_LEVEL"),
+            host=env.get("HOST", "0.0.0.0") or "0.0.0.0",  # noqa: S104
+            port=reader.number("PORT", 3000, int, upper=65535),
+            web_concurrency=reader.number("WEB_CONCURRENCY", 2, int),
+            gunicorn_threads=reader.number("GUNICORN_THREADS", 8, int),
+            generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            revocation_db=env.get("REVOCATION_DB", "").strip() or None,
+            allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
+            allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
+            rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
+            generate_rate_limit=env.get("GENERATE_RATE_LIMIT", "").strip() or "10/minute",
+            trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
+            max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
+            mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
+            log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
+            metrics_enabled=reader.flag("METRICS_ENABLED", True),
+            metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
+            breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
+            breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+        ).checked()
+
+    def checked(self) -> Settings:
+        """Check relations between values; return self."""
+        if not self.encryption_keys:
+            raise ConfigError("ENCRYPTION_KEY is required (a Fernet key)")
+        for secret in self.encryption_keys:
+            _check_fernet(secret, "ENCRYPTION_KEY")
+        default, most = self.key_default_ttl_seconds, self.key_max_ttl_seconds
+        if default and most and default > most:
+            raise ConfigError("KEY_DEFAULT_TTL_SECONDS must not exceed KEY_MAX_TTL_SECONDS")
+        _check_security(self)
+        return self
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the log redaction filter."""
+        found = [s.decode() for s in self.encryption_keys]
+        if self.generate_token:
+            found.append(self.generate_token)
+        password = urlsplit(self.redis_url).password if self.redis_url else None
+        if password:
+            found.append(password)
+        return found
+
+
+class _Reader:
+    """Parses typed values out of an environment mapping."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def number(self, name: str, default, kind, upper: float | None = None):
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+        if value <= 0 or (upper is not None and value > upper):
+            raise ConfigError(f"{name} must be positive{' and at most ' + str(upper) if upper else ''}")
+        return value
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
+
+    def boolean(self, name: str) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def optional_int(self, name: str) -> int | None:
+        return self.number(name, None, int)
+
+    def log_level(self, name: str) -> str:
+        level = self.env.get(name, "INFO").strip().upper() or "INFO"
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(f"{name} must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.env.get(name, "").strip().lower() or default
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        return self.boolean(name) if self.env.get(name, "").strip() else default
+
+    def directory(self, name: str) -> str | None:
+        path = self.env.get(name, "").strip()
+        if path and not (os.path.isdir(path) and os.access(path, os.W_OK)):
+            raise ConfigError(f"{name} must be an existing writable directory, got {path!r}")
+        return path or None
+
+
+def _encryption_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
+    """ENCRYPTION_KEYS (newest first) or the one-key form ENCRYPTION_KEY."""
+    name = "ENCRYPTION_KEYS" if env.get("ENCRYPTION_KEYS", "").strip() else "ENCRYPTION_KEY"
+    raw = env.get(name, "")
+    keys = tuple(part.strip().encode() for part in raw.split(",") if part.strip())
+    if not keys:
+        raise ConfigError(
+            "ENCRYPTION_KEY is required: generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+        )
+    for secret in keys:
+        _check_fernet(secret, name)
+    return keys
+
+
+def _check_security(settings: Settings) -> None:
+    """Rate limits parse, URL patterns parse, the Redis URL is a Redis URL."""
+    from limits import parse_many
+
+    from app.base.urls import parse_pattern
+
+    for name, value in (("RATE_LIMIT", settings.rate_limit),
+                        ("GENERATE_RATE_LIMIT", settings.generate_rate_limit)):
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name} must look like '600/minute' or '10/second;100/hour', "
+                              f"got {value!r}") from None
+    for pattern in settings.allowed_odoo_urls:
+        try:
+            parse_pattern(pattern)
+        except ValueError as error:
+            raise ConfigError(f"ALLOWED_ODOO_URLS: {error}") from None
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
+        # The message must not echo the URL: it may carry a password.
+        raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if settings.generate_token is not None and len(settings.generate_token) < 16:
+        raise ConfigError("GENERATE_TOKEN must be at least 16 characters long")
+    if settings.trusted_proxies < 0:
+        raise ConfigError("TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
+
+
+def _check_fernet(secret: bytes, name: str) -> None:
+    try:
+        Fernet(secret)
+    except (ValueError, TypeError):
+        # The message must not echo the value: it is a secret even when malformed.
+        raise ConfigError(f"{name} is not a valid Fernet key (32 url-safe base64-encoded bytes)") from None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """MCP_ALLOWED_ORIGINS: comma-separated origins like https://app.example.com, or *."""
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.match(r"^https?://[^/?#\s]+$", origin):
+            raise ConfigError(
+                f"MCP_ALLOWED_ORIGINS has {origin!r}: use origins like https://app.example.com, or *"
+            )
+    return origins

@@ -1,1 +1,0 @@
-"""Thin views: load the request, delegate to the Gateway, return JSON."""

@@ -1,0 +1,146 @@
+"""Marshmallow field types for Odoo arguments: model names, domains, ids, values, order."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from app.core.scopes import MODEL_NAME
+
+MAX_ID = 2**31 - 1  # Odoo ids travel as XML-RPC <int>, which is 32-bit
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_ORDER_TERM = r"[A-Za-z_][A-Za-z0-9_.]*(?:\s+(?:asc|desc))?(?:\s+nulls\s+(?:first|last))?"
+ORDER = re.compile(rf"^\s*{_ORDER_TERM}\s*(?:,\s*{_ORDER_TERM}\s*)*$", re.IGNORECASE)
+OPERATORS = frozenset({
+    "=", "!=", "<>", "<", "<=", ">", ">=", "=?", "like", "not like", "ilike", "not ilike",
+    "=like", "=ilike", "in", "not in", "child_of", "parent_of", "any", "not any",
+})
+_ARITY = {"!": 1, "&": 2, "|": 2}
+
+
+class WholeNumber(fields.Integer):
+    """An integer, or a string of digits (n8n expressions often render numbers as text).
+
+    Unlike marshmallow's default, 5.5 and booleans are refused instead of truncated.
+    """
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> int:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not re.fullmatch(r"\s*-?\d{1,12}\s*", value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def model_name(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(MODEL_NAME, error="Not a valid Odoo model name (like 'res.partner')."),
+        metadata={"description": "Odoo model name, e.g. res.partner", "example": "res.partner"},
+        **kwargs,
+    )
+
+
+def ids(max_items: int, **kwargs: Any) -> fields.List:
+    return fields.List(
+        WholeNumber(validate=validate.Range(min=1, max=MAX_ID)),
+        validate=validate.Length(min=1, max=max_items),
+        metadata={"description": f"Record ids: 1 to {max_items} positive integers"},
+        **kwargs,
+    )
+
+
+def field_names(**kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.Regexp(FIELD_NAME, error="Not a valid field name.")),
+        **kwargs,
+    )
+
+
+def order(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(ORDER, error="Not a valid order: use 'name asc, id desc'."),
+        metadata={"description": "Sort order, e.g. 'name asc, id desc'"},
+        **kwargs,
+    )
+
+
+class Domain(fields.List):
+    """An Odoo domain: leaves ``[field, operator, value]`` and the operators ``&``, ``|``, ``!``.
+
+    Checked structurally (operand counts in Polish notation), so that a malformed domain is
+    refused instead of becoming an unfiltered search.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {"description": "Odoo domain, e.g. [[\"is_company\", \"=\", true]]"})
+        super().__init__(fields.Raw(), **kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> list:
+        terms = super()._deserialize(value, attr, data, **kwargs)
+        for position, term in enumerate(terms):
+            _check_term(position, term)
+        _check_arity(terms)
+        return [list(term) if isinstance(term, list | tuple) else term for term in terms]
+
+
+def _check_term(position: int, term: Any) -> None:
+    if isinstance(term, str):
+        if term not in _ARITY:
+            raise ValidationError(f"Term {position}: {term!r} is not '&', '|' or '!'.")
+        return
+    if not isinstance(term, list | tuple) or len(term) != 3:
+        raise ValidationError(f"Term {position}: a leaf is a list [field, operator, value].")
+    name, operator, _value = term
+    if isinstance(name, int) and not isinstance(name, bool) and name in (0, 1):
+        return  # Odoo's TRUE_LEAF / FALSE_LEAF: [1, "=", 1], [0, "=", 1]
+    if not isinstance(name, str) or not FIELD_NAME.match(name):
+        raise ValidationError(f"Term {position}: {name!r} is not a field name.")
+    if not isinstance(operator, str) or operator.lower() not in OPERATORS:
+        raise ValidationError(
+            f"Term {position}: {operator!r} is not an Odoo operator ({', '.join(sorted(OPERATORS))})."
+        )
+
+
+def _check_arity(terms: list) -> None:
+    """Each '&'/'|' needs two operands and '!' one; leaves are operands (implicit AND between)."""
+    operands = 0
+    for term in reversed(terms):
+        need = _ARITY.get(term, 0) if isinstance(term, str) else 0
+        if operands < need:
+            raise ValidationError(f"Operator {term!r} lacks operands: the domain is malformed.")
+        operands = operands - need + 1
+
+
+class Values(fields.Field):
+    """Field values for create: one object, or a non-empty list of objects."""
+
+    def __init__(self, max_items: int, **kwargs: Any) -> None:
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> dict | list[dict]:
+        if isinstance(value, dict):
+            return _values_object(value)
+        if isinstance(value, list):
+            if not value or len(value) > self.max_items:
+                raise ValidationError(f"Give 1 to {self.max_items} objects of values.")
+            return [_values_object(item) for item in value]
+        raise ValidationError("Values must be an object of field values, or a list of them.")
+
+
+class ValuesObject(fields.Dict):
+    """Field values for write: a non-empty object keyed by field name."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> dict:
+        return _values_object(super()._deserialize(value, attr, data, **kwargs))
+
+
+def _values_object(value: Any) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise ValidationError("Values must be a non-empty object of field values.")
+    bad = [name for name in value if not isinstance(name, str) or not FIELD_NAME.match(name)]
+    if bad:
+        raise ValidationError(f"Not valid field names: {', '.join(map(str, bad))}.")
+    return value

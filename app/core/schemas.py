@@ -1,0 +1,100 @@
+"""Marshmallow schemas for the request envelopes; unknown fields are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.base.errors import InvalidRequest
+from app.core import fields as odoo_fields
+
+_NON_EMPTY = validate.Length(min=1, max=512)
+MAX_EXPIRES_IN = 100 * 366 * 86400
+
+
+class OdooUrl(fields.String):
+    """An http(s) URL with no query, fragment or user info; a trailing '/' is dropped."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError:
+            raise ValidationError("Not a valid URL.") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError("Use an http:// or https:// URL, like https://mycompany.odoo.com.")
+        if parts.query or parts.fragment or "?" in text or "#" in text:
+            raise ValidationError("The URL must not have a query or fragment.")
+        if parts.username is not None or parts.password is not None:
+            # Credentials belong in username/password, never in the URL (it is shown back).
+            raise ValidationError("The URL must not contain user info; use username and password.")
+        del port
+        return text.rstrip("/")
+
+
+class GenerateSchema(Schema):
+    url = OdooUrl(required=True, validate=validate.Length(max=2048),
+                  metadata={"example": "https://mycompany.odoo.com"})
+    database = fields.String(required=True, validate=_NON_EMPTY)
+    username = fields.String(required=True, validate=_NON_EMPTY)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             load_only=True, metadata={"description": "Odoo password or API key"})
+    scope = fields.String(load_default="*:R", validate=validate.Length(max=4096),
+                          metadata={"example": "res.partner:RWD,sale.order:RW,*:R"})
+    expires_in = odoo_fields.WholeNumber(
+        # Bounded so that the expiry stays a real date (a larger value used to answer 500).
+        validate=validate.Range(min=1, max=MAX_EXPIRES_IN),
+        metadata={"description": "Seconds until the key expires (at most 100 years)"},
+    )
+    context = fields.Dict(keys=fields.String(), metadata={"description": "Default Odoo context"})
+    transport = fields.String(
+        load_default="xmlrpc", validate=validate.OneOf(["xmlrpc", "json2", "auto"]),
+        metadata={"description": "How the gateway talks to Odoo: xmlrpc, json2 (Odoo 19+) or auto"},
+    )
+
+
+class ValidateSchema(Schema):
+    api_key = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class RevokeSchema(Schema):
+    api_key = fields.String(validate=validate.Length(min=1))
+    key_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+
+    @validates_schema
+    def one_of(self, data: dict, **kwargs: Any) -> None:
+        if ("api_key" in data) == ("key_id" in data):
+            raise ValidationError("Send either api_key (the key itself) or key_id, not both.")
+
+
+class CallSchema(Schema):
+    name = fields.String(required=True, validate=_NON_EMPTY, metadata={"example": "search_read"})
+    arguments = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+def load(schema: Schema, body: Any, what: str) -> dict:
+    """``body`` loaded by ``schema``, or InvalidRequest naming each bad field."""
+    if not isinstance(body, dict):
+        raise InvalidRequest(f"The body of {what} must be a JSON object.")
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise InvalidRequest(
+            f"Invalid {what} request: {summarize(error.messages)}", details=error.messages
+        ) from None
+
+
+def summarize(messages: Any) -> str:
+    """One line naming each invalid field and what is wrong with it."""
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            inner = summarize(value)
+            parts.append(inner if key == "_schema" else f"{key}: {inner}")
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return " ".join(summarize(m) for m in messages)
+    return str(messages)

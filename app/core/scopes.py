@@ -1,0 +1,159 @@
+"""Scope: which permission letters an API key grants on which Odoo models.
+
+Grammar (CONTRACT.md section 3, extended with X for business methods)::
+
+    scope   := entry ("," entry)*
+    entry   := pattern ":" letters
+    pattern := MODEL | PREFIX ".*" | "*"
+    letters := any of R, W, D, X (case-insensitive, each at most once; empty denies)
+    X       := "X" | "X(" method ("|" method)* ")"     methods: public names, each at most once
+
+``X`` alone grants every public method through the ``call`` tool; ``X(action_confirm|action_cancel)``
+grants only those. The most specific entry alone decides: the exact model name, then the longest
+matching prefix pattern, then ``*``; when nothing matches, everything is denied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.base.errors import ScopeInvalid
+
+LETTERS = "RWDX"
+MODEL_NAME = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
+METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # public: never a leading underscore
+_PREFIX = re.compile(r"^([a-z0-9_]+(?:\.[a-z0-9_]+)*)\.\*$")
+_X_METHODS = re.compile(r"X\(([^()]*)\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The letters of one entry; ``methods`` restricts X (None: every public method)."""
+
+    letters: str
+    methods: tuple[str, ...] | None = None
+
+    def allows(self, letter: str, method: str | None = None) -> bool:
+        if letter not in self.letters:
+            return False
+        if letter == "X" and self.methods is not None:
+            return method in self.methods
+        return True
+
+    def __str__(self) -> str:
+        if self.methods is None:
+            return self.letters
+        return self.letters.replace("X", f"X({'|'.join(self.methods)})")
+
+
+_DENY = Grant("")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A parsed, immutable scope; ``str(scope)`` is its canonical form."""
+
+    exact: dict[str, Grant]
+    prefixes: tuple[tuple[str, Grant], ...]  # (prefix with trailing dot, grant), longest first
+    default: Grant | None  # grant of "*", or None when no "*" entry
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """Parse ``text`` or raise ScopeInvalid naming the bad entry."""
+        if not isinstance(text, str) or not text.strip():
+            raise ScopeInvalid("The scope is empty: use entries like 'res.partner:RW,*:R'.")
+        exact: dict[str, Grant] = {}
+        prefixes: dict[str, Grant] = {}
+        default: Grant | None = None
+        for raw in text.split(","):
+            pattern, grant = _parse_entry(raw)
+            if pattern in exact or pattern in prefixes or (pattern == "*" and default is not None):
+                raise ScopeInvalid(f"Scope entry {raw.strip()!r} names {pattern!r} twice.")
+            if pattern == "*":
+                default = grant
+            elif pattern.endswith(".*"):
+                prefixes[pattern] = grant
+            else:
+                exact[pattern] = grant
+        ordered = sorted(((p[:-1], v) for p, v in prefixes.items()), key=lambda i: (-len(i[0]), i[0]))
+        return cls(exact=dict(sorted(exact.items())), prefixes=tuple(ordered), default=default)
+
+    def grant_for(self, model: str) -> Grant:
+        """The grant of ``model``'s most specific entry (an empty grant when denied)."""
+        if model in self.exact:
+            return self.exact[model]
+        for prefix, grant in self.prefixes:
+            if model.startswith(prefix):
+                return grant
+        return self.default or _DENY
+
+    def letters_for(self, model: str) -> str:
+        """The letters granted on ``model`` by its most specific entry ('' when denied)."""
+        return self.grant_for(model).letters
+
+    def letters_anywhere(self) -> set[str]:
+        """Every letter granted on at least one model (a tool needing another can never run)."""
+        grants = [*self.exact.values(), *(grant for _, grant in self.prefixes), self.default or _DENY]
+        return {letter for grant in grants for letter in grant.letters}
+
+    def allows(self, model: str, letter: str, method: str | None = None) -> bool:
+        """Whether ``letter`` is granted on ``model``; X also needs the ``method`` when restricted."""
+        return self.grant_for(model).allows(letter, method)
+
+    def __str__(self) -> str:
+        parts = [f"{name}:{grant}" for name, grant in self.exact.items()]
+        parts += [f"{prefix}*:{grant}" for prefix, grant in self.prefixes]
+        if self.default is not None:
+            parts.append(f"*:{self.default}")
+        return ",".join(parts)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def _parse_entry(raw: str) -> tuple[str, Grant]:
+    entry = raw.strip()
+    if ":" not in entry:
+        raise ScopeInvalid(f"Scope entry {entry!r} has no ':'; write it as MODEL:LETTERS.")
+    pattern, _, letters = (part.strip() for part in entry.partition(":"))
+    if not (pattern == "*" or MODEL_NAME.match(pattern) or _PREFIX.match(pattern)):
+        raise ScopeInvalid(
+            f"Scope entry {entry!r} has a bad model name; use 'res.partner', 'sale.*' or '*'."
+        )
+    return pattern, _grant(entry, letters)
+
+
+def _grant(entry: str, letters: str) -> Grant:
+    restricted = _X_METHODS.findall(letters)
+    if len(restricted) > 1:
+        raise ScopeInvalid(f"Scope entry {entry!r} repeats a letter.")
+    methods = _methods(entry, restricted[0]) if restricted else None
+    plain = _X_METHODS.sub("X", letters).upper()
+    if "(" in plain or ")" in plain:
+        raise ScopeInvalid(f"Scope entry {entry!r}: only X takes a method list, as X(m1|m2).")
+    return Grant(_canonical_letters(entry, plain), methods)
+
+
+def _methods(entry: str, listed: str) -> tuple[str, ...]:
+    names = [name.strip() for name in listed.split("|")]
+    bad = [name for name in names if not METHOD_NAME.match(name)]
+    if bad:
+        raise ScopeInvalid(
+            f"Scope entry {entry!r} names a bad method {bad[0]!r}: X(m1|m2) takes public method "
+            "names (no leading '_')."
+        )
+    if len(set(names)) != len(names):
+        raise ScopeInvalid(f"Scope entry {entry!r} names a method twice.")
+    return tuple(sorted(names))
+
+
+def _canonical_letters(entry: str, letters: str) -> str:
+    unknown = sorted(set(letters) - set(LETTERS))
+    if unknown:
+        raise ScopeInvalid(
+            f"Scope entry {entry!r} has unknown letter(s) {''.join(unknown)}; use R, W, D and X."
+        )
+    if len(set(letters)) != len(letters):
+        raise ScopeInvalid(f"Scope entry {entry!r} repeats a letter.")
+    return "".join(letter for letter in LETTERS if letter in letters)

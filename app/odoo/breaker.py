@@ -1,0 +1,93 @@
+"""A circuit breaker per Odoo URL, so that a dead Odoo fails fast instead of tying up threads.
+
+    closed ──(``failures`` connection failures or timeouts in a row)──> open
+    open ──(every call answered OdooUnavailable at once for ``cooldown`` seconds)──> half-open
+    half-open ──(one probe call goes through)──> closed if it reached Odoo, open again if not
+
+Only failures to reach Odoo count (refused, reset, not XML-RPC, timeout); an answer from Odoo,
+even a fault, proves it is alive. State is per process: each gunicorn worker has its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from cachetools import LRUCache
+
+from app.base.errors import OdooUnavailable
+
+
+class _Circuit:
+    """The state of one URL."""
+
+    __slots__ = ("failures", "opened_at", "probing")
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.opened_at: float | None = None
+        self.probing = False
+
+
+class CircuitBreaker:
+    """Counts consecutive failures per URL; thread-safe."""
+
+    def __init__(self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic,
+                 max_urls: int = 1024) -> None:
+        self.failures = failures
+        self.cooldown = cooldown
+        self._clock = clock
+        # Bounded: URLs come from callers, and a forgotten URL merely starts closed again.
+        self._circuits: LRUCache[str, _Circuit] = LRUCache(maxsize=max_urls)
+        self._lock = threading.Lock()
+
+    def before(self, url: str) -> None:
+        """Let a call to ``url`` go on, or raise OdooUnavailable while the circuit is open."""
+        with self._lock:
+            circuit = self._circuits.get(url)
+            if circuit is None or circuit.opened_at is None:
+                return
+            wait = circuit.opened_at + self.cooldown - self._clock()
+            if wait <= 0 and not circuit.probing:
+                circuit.probing = True  # this call is the probe; the others still fail fast
+                return
+        raise OdooUnavailable(
+            f"Odoo at {url} failed {self.failures} times in a row; the gateway stops calling it "
+            f"for {self.cooldown:g} seconds. Retry in {max(wait, 1):.0f} seconds.",
+            details={"retry_after": max(round(wait), 1)}, retry_after=max(round(wait), 1),
+        )
+
+    def succeeded(self, url: str) -> None:
+        """Odoo answered: close the circuit."""
+        with self._lock:
+            if url in self._circuits:
+                del self._circuits[url]
+
+    def failed(self, url: str) -> None:
+        """Odoo could not be reached: count it, and open the circuit at the threshold."""
+        with self._lock:
+            circuit = self._circuits.get(url)
+            if circuit is None:
+                circuit = self._circuits[url] = _Circuit()
+            circuit.failures += 1
+            if circuit.probing or circuit.failures >= self.failures:
+                circuit.opened_at = self._clock()
+            circuit.probing = False
+
+    def released(self, url: str) -> None:
+        """The call ended without telling whether Odoo is alive: let another probe through."""
+        with self._lock:
+            circuit = self._circuits.get(url)
+            if circuit is not None:
+                circuit.probing = False
+
+    def state(self, url: str) -> str:
+        """``closed``, ``open`` or ``half-open``, for health checks and tests."""
+        with self._lock:
+            circuit = self._circuits.get(url)
+            if circuit is None or circuit.opened_at is None:
+                return "closed"
+            if circuit.opened_at + self.cooldown > self._clock():
+                return "open"
+            return "half-open"
