@@ -43,10 +43,36 @@ def test_sqlite_store_reopens_after_a_fork(sqlite_path, monkeypatch) -> None:
     store = SqliteRevocationStore(sqlite_path)
     try:
         store.revoke("k1")
-        first = store._connection
+        first = store._db()
         monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a freshly forked worker
-        assert store.is_revoked("k1") and store._connection is not first
+        assert store.is_revoked("k1") and store._db() is not first
         first.close()
+    finally:
+        store.close()
+
+
+def test_sqlite_store_reads_share_no_lock_across_threads(sqlite_path) -> None:
+    """Each thread reads through its own connection: a revocation made by one thread (or process)
+    is seen by all, and no thread waits on a lock another thread holds across its read."""
+    import threading
+
+    store = SqliteRevocationStore(sqlite_path)
+    try:
+        seen: list[bool] = []
+        connections: set[int] = set()
+
+        def check() -> None:
+            connections.add(id(store._db()))
+            seen.append(store.is_revoked("k2"))
+
+        store.revoke("k2")
+        threads = [threading.Thread(target=check) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert seen == [True] * 8 and len(connections) == 8
+        assert not hasattr(store, "_lock")  # nothing per process that every check would take
     finally:
         store.close()
 

@@ -3,8 +3,8 @@
 ``RevocationStore`` is the interface. Two stores implement it:
 
 - ``SqliteRevocationStore`` (default): a SQLite file (``REVOCATION_DB``, default under the system
-  temp dir), shared by the workers of one host; read on every check, so a revocation is seen at
-  once.
+  temp dir), shared by the workers of one host; read on every check (one connection per thread,
+  no lock shared by requests), so a revocation is seen at once.
 - ``RedisRevocationStore`` (when ``REDIS_URL`` is set): a Redis set shared by every replica, read
   through a local cache of at most one second.
 
@@ -40,44 +40,55 @@ class RevocationStore(Protocol):
 
 
 class SqliteRevocationStore:
-    """Revoked ids in a SQLite file; one connection per process, opened lazily after a fork."""
+    """Revoked ids in a SQLite file; one connection per thread, opened lazily (also after a fork).
+
+    No lock is shared by the requests of a process: each thread reads through its own
+    connection, and SQLite's file locks order the reads against a revocation being written by
+    any worker of the host, so a revocation is seen by every worker at its next check.
+    """
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or os.path.join(tempfile.gettempdir(), DEFAULT_SQLITE_NAME)
-        self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
+        self._local = threading.local()
+        self._opened: list[tuple[int, sqlite3.Connection]] = []  # for close(); guarded below
+        self._opened_lock = threading.Lock()  # taken when a thread opens or closes, never per check
 
     def revoke(self, key_id: str) -> None:
-        with self._lock:
-            db = self._db()
-            with db:
-                db.execute("INSERT OR IGNORE INTO revoked (key_id, revoked_at) VALUES (?, ?)",
-                           (key_id, int(time.time())))
+        db = self._db()
+        with db:
+            db.execute("INSERT OR IGNORE INTO revoked (key_id, revoked_at) VALUES (?, ?)",
+                       (key_id, int(time.time())))
 
     def is_revoked(self, key_id: str) -> bool:
-        with self._lock:
-            row = self._db().execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
+        row = self._db().execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
         return row is not None
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
+        pid = os.getpid()
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for owner, connection in opened:
+            if owner == pid:  # a connection inherited through a fork belongs to the parent
+                connection.close()
+        self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection:
         # gunicorn forks workers from a preloaded master: a SQLite connection must never cross
-        # a fork, so each process opens its own on first use.
-        if self._connection is None or self._pid != os.getpid():
-            connection = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False,
-                                         isolation_level=None)
+        # a fork, so each process (and each of its threads) opens its own on first use.
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            # check_same_thread off only so that close() can close every thread's connection.
+            connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None,
+                                         check_same_thread=False)
             connection.execute("PRAGMA busy_timeout = 5000")
             with connection:
                 connection.execute("CREATE TABLE IF NOT EXISTS revoked "
                                    "(key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)")
-            self._connection, self._pid = connection, os.getpid()
-        return self._connection
+            local.connection, local.pid = connection, os.getpid()
+            with self._opened_lock:
+                self._opened.append((local.pid, connection))
+        return connection
 
 
 class RedisRevocationStore:
