@@ -31,6 +31,25 @@ def test_sqlite_store_is_shared_through_its_file(sqlite_path) -> None:
         two.close()
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_sqlite_store_sees_a_revocation_after_answers_were_remembered(sqlite_path, journal) -> None:
+    """Answers are kept while the file's change counter stands still; a write by any process moves
+    it (or, in WAL mode where it does not move, every check asks SQLite)."""
+    import sqlite3
+
+    with sqlite3.connect(sqlite_path) as setup:
+        setup.execute(f"PRAGMA journal_mode={journal}")
+    one, two = SqliteRevocationStore(sqlite_path), SqliteRevocationStore(sqlite_path)
+    try:
+        assert [two.is_revoked("late") for _ in range(3)] == [False] * 3
+        one.revoke("other")
+        one.revoke("late")
+        assert two.is_revoked("late") and not two.is_revoked("never")
+    finally:
+        one.close()
+        two.close()
+
+
 def test_sqlite_store_defaults_to_the_temp_dir() -> None:
     import tempfile
 

@@ -24,6 +24,7 @@ from cachetools import TTLCache
 
 DEFAULT_SQLITE_NAME = "odoo-gateway-revocations.sqlite3"
 REDIS_SET = "odoo_gateway:revoked"
+_MAX_KNOWN = 65_536  # answers remembered per process between two writes to the list
 
 
 class RevocationStore(Protocol):
@@ -42,9 +43,12 @@ class RevocationStore(Protocol):
 class SqliteRevocationStore:
     """Revoked ids in a SQLite file; one connection per thread, opened lazily (also after a fork).
 
-    No lock is shared by the requests of a process: each thread reads through its own
-    connection, and SQLite's file locks order the reads against a revocation being written by
-    any worker of the host, so a revocation is seen by every worker at its next check.
+    No lock is shared by the requests of a process. A check first reads the file's change
+    counter (4 bytes of its header, which SQLite bumps at every committed write in its default
+    rollback-journal mode): while it is unchanged, answers already looked up in this process
+    stand; once any worker of the host commits a revocation, the next check of every worker sees
+    a new counter and asks SQLite again, through its thread's own connection. An unreadable file
+    raises (fail closed).
     """
 
     def __init__(self, path: str | None = None) -> None:
@@ -52,6 +56,9 @@ class SqliteRevocationStore:
         self._local = threading.local()
         self._opened: list[tuple[int, sqlite3.Connection]] = []  # for close(); guarded below
         self._opened_lock = threading.Lock()  # taken when a thread opens or closes, never per check
+        self._header: tuple[int, int] | None = None  # (pid, fd) to read the change counter
+        self._known: tuple[bytes, dict[str, bool]] = (b"", {})  # answers valid at that counter
+        self._counted = True  # False in WAL mode, where the header counter does not move
 
     def revoke(self, key_id: str) -> None:
         db = self._db()
@@ -60,17 +67,41 @@ class SqliteRevocationStore:
                        (key_id, int(time.time())))
 
     def is_revoked(self, key_id: str) -> bool:
-        row = self._db().execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
-        return row is not None
+        db = self._db()  # first: creates the file and its table on the first check
+        counter = self._counter() if self._counted else b""
+        known = self._known
+        if not counter or known[0] != counter:
+            known = self._known = (counter, {})
+        revoked = known[1].get(key_id)
+        if revoked is None:  # asked after reading the counter: valid for that counter
+            row = db.execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
+            revoked = row is not None
+            if counter and len(known[1]) < _MAX_KNOWN:
+                known[1][key_id] = revoked
+        return revoked
 
     def close(self) -> None:
         pid = os.getpid()
         with self._opened_lock:
             opened, self._opened = self._opened, []
+            header, self._header = self._header, None
         for owner, connection in opened:
             if owner == pid:  # a connection inherited through a fork belongs to the parent
                 connection.close()
+        if header is not None and header[0] == pid:
+            os.close(header[1])
         self._local = threading.local()
+        self._known = (b"", {})
+
+    def _counter(self) -> bytes:
+        """The database header's file change counter (offset 24), read without SQLite."""
+        header = self._header
+        if header is None or header[0] != os.getpid():
+            with self._opened_lock:
+                if self._header is None or self._header[0] != os.getpid():
+                    self._header = (os.getpid(), os.open(self.path, os.O_RDONLY))
+                header = self._header
+        return os.pread(header[1], 4, 24)
 
     def _db(self) -> sqlite3.Connection:
         # gunicorn forks workers from a preloaded master: a SQLite connection must never cross
@@ -85,6 +116,8 @@ class SqliteRevocationStore:
             with connection:
                 connection.execute("CREATE TABLE IF NOT EXISTS revoked "
                                    "(key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)")
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            self._counted = str(mode).lower() != "wal"
             local.connection, local.pid = connection, os.getpid()
             with self._opened_lock:
                 self._opened.append((local.pid, connection))
