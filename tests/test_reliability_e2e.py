@@ -11,6 +11,7 @@ from sandbox import OdooDouble
 from tests.conftest import ADMIN_API_KEY, Api
 from tests.test_errors_e2e import assert_error
 
+
 @pytest.fixture(params=["xmlrpc", "jsonrpc"])
 def admin_key(request: pytest.FixtureRequest, api: Api) -> str:
     """An admin key over XML-RPC, then over /jsonrpc: both follow the same retry rules."""
