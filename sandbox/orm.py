@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock
+from . import clock, seed
 from . import domain as dom
-from . import seed
 from .faults import AccessError, UserError
 from .imports import ImportMixin, drop_xids
 from .models import MODELS, RELATIONAL, X2MANY, Model
