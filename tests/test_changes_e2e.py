@@ -75,7 +75,10 @@ def test_domain_and_fields_apply(api, admin_key) -> None:
     assert set(answer["records"][0]) == {"id", "is_company", "write_date", "create_date"}
 
 
-@pytest.mark.parametrize("cursor", ["nope", "eyJtIjoic2FsZS5vcmRlciIsInQiOiIyMDI2LTAxLTAxIDAwOjAwOjAwIiwic2VlbiI6W119"])
+OTHER_MODEL = "eyJtIjoic2FsZS5vcmRlciIsInQiOiIyMDI2LTAxLTAxIDAwOjAwOjAwIiwic2VlbiI6W119"
+
+
+@pytest.mark.parametrize("cursor", ["nope", OTHER_MODEL])
 def test_a_foreign_or_broken_cursor_is_a_400(api, admin_key, odoo, cursor) -> None:
     answer = api.call(admin_key, "changes", model="res.partner", cursor=cursor)
     assert answer.status_code == 400 and "cursor" in answer.json["error"]
@@ -110,7 +113,8 @@ def test_a_writer_running_with_late_commits_loses_and_repeats_nothing(api, admin
             assert answer.status_code == 200
             written[rid] = name
             if version % 3 == 0:
-                made = local.result(admin_key, "create", model="res.partner", values={"name": f"New v{version}"})
+                made = local.result(admin_key, "create", model="res.partner",
+                                    values={"name": f"New v{version}"})
                 written[made["id"]] = f"New v{version}"
 
     thread = threading.Thread(target=writer)
