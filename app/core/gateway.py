@@ -23,6 +23,7 @@ from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
 from app.odoo.xmlrpc import OdooConnector
+from app.stores import idempotency
 from app.stores.revocation import build_store
 
 
@@ -34,6 +35,8 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
+                                                   settings.idempotency_max_entries)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
@@ -54,6 +57,7 @@ class Gateway:
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.idempotency.close()
         self.json2.close()
 
     def generate(self, data: dict) -> dict:

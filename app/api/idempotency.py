@@ -1,0 +1,38 @@
+"""The Idempotency-Key header on writing routes: the stored answer again, or run the request once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from flask import Response, current_app, g, request
+
+from app.base.errors import GatewayError
+from app.core import idempotency as idem
+
+
+def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
+    """``work()``'s answer, run at most once per Idempotency-Key (no header: just run it)."""
+    value = request.headers.get(idem.HEADER)
+    if value is None:
+        return work()
+    gateway = current_app.extensions["gateway"]
+    settings = gateway.settings
+    policy = idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
+                         settings.idempotency_max_answer_bytes)
+
+    def run() -> tuple[int, bytes]:
+        try:
+            return 200, json.dumps(work()).encode()
+        except GatewayError as error:
+            if not idem.is_final(error.http_status):
+                raise  # rendered (and logged) by the usual handler; the key stays free
+            return error.http_status, json.dumps(error.payload(g.get("request_id"))).encode()
+
+    status, body, replayed = idem.run_once(
+        gateway.idempotency, policy, idem.entry_key(key_id, idem.check_key(value)),
+        idem.fingerprint(request.path, request.get_data(cache=True)), run)
+    response = Response(body, status=status, mimetype="application/json")
+    if replayed:
+        response.headers[idem.REPLAYED_HEADER] = "true"
+    return response
