@@ -79,3 +79,23 @@ def test_reads_ignore_the_header(make_app, odoo) -> None:
             "name": "search_count", "arguments": {"model": "res.partner"}})
         assert answer.status_code == 200 and "Idempotent-Replayed" not in answer.headers
     assert odoo.count(model_method="search_count") == 2
+
+
+def test_mcp_tools_call_takes_an_idempotency_key_in_meta(make_app, odoo) -> None:
+    client = make_app().test_client()
+    key = client.post("/auth/generate", json={"url": odoo.url, "database": "demo", "username": "admin",
+                                              "password": "admin", "scope": "*:RW"}).json["api_key"]
+    headers = {"X-API-Key": key, "Accept": "application/json"}
+
+    def call(name: str, meta: str) -> dict:
+        params = {"name": "create", "arguments": {"model": "res.partner", "values": {"name": name}},
+                  "_meta": {"idempotencyKey": meta}}
+        return client.post("/mcp", headers=headers, json={
+            "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}).json["result"]
+
+    first, again = call("Mcp Once", "m-1"), call("Mcp Once", "m-1")
+    assert again["structuredContent"] == first["structuredContent"] and not first["isError"]
+    assert again["_meta"] == {"idempotentReplayed": True} and "_meta" not in first
+    assert odoo.count(model_method="create") == 1
+    other = call("Mcp Other", "m-1")
+    assert other["isError"] and other["structuredContent"]["status"] == "conflict"

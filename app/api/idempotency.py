@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from flask import Response, current_app, g, request
 
-from app.base.errors import GatewayError
+from app.base.errors import GatewayError, InvalidRequest
 from app.core import idempotency as idem
 
 
@@ -36,3 +37,24 @@ def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
     if replayed:
         response.headers[idem.REPLAYED_HEADER] = "true"
     return response
+
+
+def mcp_once(gateway, key_id: str, value: Any, call: dict, run: Callable[[], tuple[int, dict]]) -> dict:
+    """An MCP tools/call result, run at most once per ``_meta.idempotencyKey``."""
+    if not isinstance(value, str):
+        raise InvalidRequest("_meta.idempotencyKey must be a string, e.g. a UUID.")
+    settings = gateway.settings
+    policy = idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
+                         settings.idempotency_max_answer_bytes)
+
+    def encoded() -> tuple[int, bytes]:
+        status, result = run()
+        return status, json.dumps(result).encode()
+
+    _, body, replayed = idem.run_once(
+        gateway.idempotency, policy, idem.entry_key(key_id, idem.check_key(value)),
+        idem.fingerprint("mcp:tools/call", json.dumps(call).encode()), encoded)
+    result = json.loads(body)
+    if replayed:
+        result["_meta"] = {"idempotentReplayed": True}
+    return result

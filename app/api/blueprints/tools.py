@@ -27,7 +27,8 @@ def list_tools() -> dict:
 
 @bp.post("/call")
 @documented("Run one tool", body="ToolCall", ok="ToolAnswer",
-            errors=(400, 401, 403, 404, 413, 422, 429, 502, 503, 504), secured=True)
+            errors=(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504), secured=True,
+            idempotent=True)
 def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
@@ -46,7 +47,7 @@ def call() -> dict:
 
 @bp.post("/batch")
 @documented("Run several tool calls in order with one key, each answered in place", body=BatchSchema,
-            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True)
+            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True, idempotent=True)
 def batch() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
