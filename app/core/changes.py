@@ -33,8 +33,8 @@ _STAMPS = ("write_date", "create_date")
 
 
 class ChangesArgs(ToolArgs):
-    cursor = ma.String(validate=validate.Length(min=1, max=200_000), metadata={
-        "description": "The cursor of the previous answer (omitted: start from 'since')"})
+    cursor = ma.String(validate=validate.Length(max=200_000), metadata={
+        "description": "The cursor of the previous answer (omitted or empty: start from 'since')"})
     since = ma.String(metadata={
         "description": "First call only: changes from this UTC time, e.g. 2026-12-01T00:00:00Z "
                        "(omitted: every record)", "example": "2026-12-01T00:00:00Z"})
@@ -97,7 +97,7 @@ def _window(start: str | None, seen: list[int], horizon: str) -> list:
 
 def _changes(odoo: OdooCall, a: dict, default_lag: float) -> dict:
     model = a["model"]
-    if "cursor" in a:
+    if a.get("cursor"):
         start, seen = decode_cursor(model, a["cursor"])
     else:
         start = parse_time(a["since"]).strftime(ODOO_FORMAT) if "since" in a else None
