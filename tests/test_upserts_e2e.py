@@ -94,3 +94,14 @@ def test_upsert_needs_w_and_r(api) -> None:
         answer = upsert(api, key, match=[["id", "=", 1]], values={"name": "x"})
         assert answer.status_code == 403 and "res.partner:WR" in answer.json["error"]
     assert not api.odoo_calls()
+
+
+def test_new_tools_are_listed_and_counted_in_metrics(api, admin_key, client) -> None:
+    listed = {tool["name"]: tool for tool in client.get("/tools/list").json["tools"]}
+    assert listed["upsert"]["permission"] == "W" and listed["changes"]["permission"] == "R"
+    assert {"external_id", "match", "values"} <= listed["upsert"]["inputSchema"]["properties"].keys()
+    upsert(api, admin_key, match=[["is_company", "=", True]], values={"city": "X"})
+    api.call(admin_key, "changes", model="res.partner", limit=1)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'gateway_requests_total{endpoint="/tools/call",status="409",tool="upsert"} 1.0' in text
+    assert 'gateway_requests_total{endpoint="/tools/call",status="200",tool="changes"} 1.0' in text
