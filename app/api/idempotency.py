@@ -18,9 +18,6 @@ def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
     if value is None:
         return work()
     gateway = current_app.extensions["gateway"]
-    settings = gateway.settings
-    policy = idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
-                         settings.idempotency_max_answer_bytes)
 
     def run() -> tuple[int, bytes]:
         try:
@@ -31,7 +28,7 @@ def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
             return error.http_status, json.dumps(error.payload(g.get("request_id"))).encode()
 
     status, body, replayed = idem.run_once(
-        gateway.idempotency, policy, idem.entry_key(key_id, idem.check_key(value)),
+        gateway.idempotency, _policy(gateway.settings), idem.entry_key(key_id, idem.check_key(value)),
         idem.fingerprint(request.path, request.get_data(cache=True)), run)
     response = Response(body, status=status, mimetype="application/json")
     if replayed:
@@ -43,18 +40,20 @@ def mcp_once(gateway, key_id: str, value: Any, call: dict, run: Callable[[], tup
     """An MCP tools/call result, run at most once per ``_meta.idempotencyKey``."""
     if not isinstance(value, str):
         raise InvalidRequest("_meta.idempotencyKey must be a string, e.g. a UUID.")
-    settings = gateway.settings
-    policy = idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
-                         settings.idempotency_max_answer_bytes)
 
     def encoded() -> tuple[int, bytes]:
         status, result = run()
         return status, json.dumps(result).encode()
 
     _, body, replayed = idem.run_once(
-        gateway.idempotency, policy, idem.entry_key(key_id, idem.check_key(value)),
+        gateway.idempotency, _policy(gateway.settings), idem.entry_key(key_id, idem.check_key(value)),
         idem.fingerprint("mcp:tools/call", json.dumps(call).encode()), encoded)
     result = json.loads(body)
     if replayed:
         result["_meta"] = {"idempotentReplayed": True}
     return result
+
+
+def _policy(settings) -> idem.Policy:
+    return idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
+                       settings.idempotency_max_answer_bytes)
