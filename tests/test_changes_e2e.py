@@ -59,6 +59,27 @@ def test_many_records_in_one_second_page_by_id_without_repeats(api, admin_key) -
     assert ids == made  # all 23 share one write_date: 6 pages, none repeated
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_several_stamps_in_one_second_with_ids_out_of_stamp_order(api, admin_key, odoo, limit) -> None:
+    """Stamps X2,X3 < X1 (rewritten) < X4 within one second: pages cut anywhere, each id once."""
+    for _ in range(5):
+        start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        made = api.result(admin_key, "create", model="res.partner",
+                          values=[{"name": "X1"}, {"name": "X2"}, {"name": "X3"}])["ids"]
+        api.result(admin_key, "write", model="res.partner", ids=[made[0]], values={"name": "X1 again"})
+        made.append(api.result(admin_key, "create", model="res.partner", values={"name": "X4"})["id"])
+        stamps = {r["id"]: r["write_date"] for r in odoo.records("demo", "res.partner") if r["id"] in made}
+        if len({stamp[:19] for stamp in stamps.values()}) == 1 and len(set(stamps.values())) == 3:
+            break
+    else:
+        pytest.fail("could not write four records within one second")
+    time.sleep(1.1)
+    first = feed(api, admin_key, since=start, limit=limit)
+    records, _ = follow(api, admin_key, first["cursor"], limit=limit)
+    ids = [r["id"] for r in first["records"] + records]
+    assert sorted(ids) == sorted(made) and len(ids) == 4
+
+
 def test_the_lag_holds_back_recent_changes(api, admin_key) -> None:
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
     api.result(admin_key, "create", model="res.partner", values={"name": "Fresh"})

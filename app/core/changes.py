@@ -63,62 +63,86 @@ def parse_time(text: str) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def encode_cursor(model: str, second: str, seen: list[int]) -> str:
-    raw = json.dumps({"m": model, "t": second, "seen": seen}, separators=(",", ":"))
+def encode_cursor(model: str, second: str, after: int) -> str:
+    raw = json.dumps({"m": model, "t": second, "after": after}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(model: str, cursor: str) -> tuple[str, list[int]]:
-    """(second, ids sent in that second) of a cursor for ``model``; InvalidRequest otherwise."""
+def decode_cursor(model: str, cursor: str) -> tuple[str, int]:
+    """(second, last id answered in that second or 0) of a cursor for ``model``; InvalidRequest otherwise."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        second, seen = data["t"], data["seen"]
+        second, after = data["t"], data["after"]
         datetime.strptime(second, ODOO_FORMAT)
-        if data["m"] != model or not all(isinstance(i, int) for i in seen):
+        if data["m"] != model or not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ValueError
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
         raise InvalidRequest(
             f"This cursor is not one the changes tool gave for {model!r}: pass the 'cursor' of "
             "the previous answer as it is, or start again with 'since'.") from None
-    return second, seen
+    return second, after
 
 
-def _window(start: str | None, seen: list[int], horizon: str) -> list:
-    """Domain terms: stamped before the horizon, from ``start`` on, without ids already sent."""
-    terms: list = [["write_date", "<", horizon]]
-    if start and seen:
-        after = (datetime.strptime(start, ODOO_FORMAT) + timedelta(seconds=1)).strftime(ODOO_FORMAT)
-        terms += ["|", ["write_date", ">=", after],
-                  "&", ["write_date", ">=", start], ["id", "not in", seen]]
-    elif start:
-        terms.append(["write_date", ">=", start])
-    return terms
+def _next_second(second: str) -> str:
+    return (datetime.strptime(second, ODOO_FORMAT) + timedelta(seconds=1)).strftime(ODOO_FORMAT)
+
+
+class _Feed:
+    """One call's queries: ``rest`` over whole seconds, ``within`` one second by id."""
+
+    def __init__(self, odoo: OdooCall, a: dict, horizon: str) -> None:
+        self.odoo, self.domain, self.horizon = odoo, a["domain"], horizon
+        self.fields = {"fields": list(dict.fromkeys([*a["fields"], *_STAMPS]))} if "fields" in a else {}
+
+    def within(self, second: str, after: int, limit: int) -> list[dict]:
+        """Records stamped in ``second`` with an id above ``after``, by id."""
+        terms = [["write_date", ">=", second], ["write_date", "<", _next_second(second)], ["id", ">", after]]
+        return self.odoo("search_read", [[*self.domain, *terms]],
+                         {**self.fields, "order": "id asc", "limit": limit})
+
+    def rest(self, start: str | None, limit: int) -> list[dict]:
+        """Records stamped from ``start`` (a whole second) to the horizon, oldest first."""
+        terms: list = [["write_date", "<", self.horizon]]
+        if start:
+            terms.append(["write_date", ">=", start])
+        return self.odoo("search_read", [[*self.domain, *terms]],
+                         {**self.fields, "order": _ORDER, "limit": limit})
+
+
+def _page(feed: _Feed, start: str | None, after: int, limit: int) -> tuple[list[dict], str, int, bool]:
+    """(records, cursor second, cursor id, more) from a cursor, at most ``limit`` records."""
+    records: list[dict] = []
+    if start and after:  # the rest of a second cut by the previous page
+        records = feed.within(start, after, limit)
+        if len(records) == limit:
+            return records, start, records[-1]["id"], True
+        start = _next_second(start)
+    room = limit - len(records)
+    found = feed.rest(start, room)
+    if len(found) < room:
+        return records + found, feed.horizon, 0, False
+    # The page ends inside a second: keep that second's records by id (its microsecond order
+    # cannot be named in a domain), so that the cursor is that second and the last id answered.
+    cut = found[-1]["write_date"]
+    whole = sorted((r for r in found if r["write_date"] != cut), key=lambda r: (r["write_date"], r["id"]))
+    tail = feed.within(cut, 0, room - len(whole))
+    return records + whole + tail, cut, tail[-1]["id"], True
 
 
 def _changes(odoo: OdooCall, a: dict, default_lag: float) -> dict:
     model = a["model"]
     if a.get("cursor"):
-        start, seen = decode_cursor(model, a["cursor"])
+        start, after = decode_cursor(model, a["cursor"])
     else:
         start = parse_time(a["since"]).strftime(ODOO_FORMAT) if "since" in a else None
-        seen = []
+        after = 0
     lag = a.get("lag_seconds", default_lag)
     horizon = datetime.fromtimestamp(int(time.time() - lag), UTC).strftime(ODOO_FORMAT)
-    records: list[dict] = []
+    records, more = [], False
     if start is None or start < horizon:
-        kwargs: dict[str, Any] = {"order": _ORDER, "limit": a["limit"]}
-        if "fields" in a:
-            kwargs["fields"] = list(dict.fromkeys([*a["fields"], *_STAMPS]))
-        records = odoo("search_read", [[*a["domain"], *_window(start, seen, horizon)]], kwargs)
-    more = len(records) == a["limit"]
-    if more:
-        last = records[-1]["write_date"]
-        sent = [r["id"] for r in records if r["write_date"] == last]
-        start, seen = last, (seen + sent if last == start else sent)
-    elif start is None or start < horizon:
-        start, seen = horizon, []
-    return {"records": records, "count": len(records), "cursor": encode_cursor(model, start, seen),
-            "more": more, "horizon": horizon}
+        records, start, after, more = _page(_Feed(odoo, a, horizon), start, after, a["limit"])
+    cursor = encode_cursor(model, start or horizon, after)
+    return {"records": records, "count": len(records), "cursor": cursor, "more": more, "horizon": horizon}
 
 
 def change_tools(lag_seconds: float) -> tuple[Tool, ...]:
