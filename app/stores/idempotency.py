@@ -117,6 +117,10 @@ class SqliteIdempotencyStore:
             connection = sqlite3.connect(self.path, timeout=10.0, check_same_thread=False,
                                          isolation_level=None)
             connection.execute("PRAGMA busy_timeout = 10000")
+            # WAL: workers read while one writes; NORMAL: no fsync per answer (a power cut may lose
+            # the last answers, after which a retry runs again, as after their expiry).
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, "
                                "fingerprint TEXT NOT NULL, state TEXT NOT NULL, token TEXT NOT NULL, "
                                "status INTEGER NOT NULL, body BLOB NOT NULL, expires REAL NOT NULL, "
