@@ -99,3 +99,27 @@ def test_mcp_tools_call_takes_an_idempotency_key_in_meta(make_app, odoo) -> None
     assert odoo.count(model_method="create") == 1
     other = call("Mcp Other", "m-1")
     assert other["isError"] and other["structuredContent"]["status"] == "conflict"
+
+
+def test_a_duplicate_waits_at_most_the_wait_setting(make_app, odoo) -> None:
+    import threading
+
+    app = make_app(idempotency_wait_seconds=0.3)
+    client = app.test_client()
+    key = client.post("/auth/generate", json={"url": odoo.url, "database": "demo", "username": "admin",
+                                              "password": "admin", "scope": "*:RW"}).json["api_key"]
+    headers = {"X-API-Key": key, "Idempotency-Key": "slow-1"}
+    body = {"name": "create", "arguments": {"model": "res.partner", "values": {"name": "Slow"}}}
+    odoo.latency = 1.0
+    first: list = []
+    thread = threading.Thread(target=lambda: first.append(app.test_client().post(
+        "/tools/call", json=body, headers=headers)))
+    thread.start()
+    time.sleep(0.2)
+    waiting = client.post("/tools/call", json=body, headers=headers)
+    thread.join()
+    assert waiting.status_code == 409 and "still running" in waiting.json["error"]
+    assert waiting.headers["Retry-After"] == "1" and first[0].status_code == 200
+    odoo.latency = 0
+    assert client.post("/tools/call", json=body, headers=headers).headers["Idempotent-Replayed"] == "true"
+    assert odoo.count(model_method="create") == 1

@@ -55,5 +55,8 @@ def mcp_once(gateway, key_id: str, value: Any, call: dict, run: Callable[[], tup
 
 
 def _policy(settings) -> idem.Policy:
+    # A batch of MAX_BATCH calls, each bounded by ODOO_TIMEOUT_SECONDS, is the longest request: a
+    # duplicate must never take the key over while the first may still be running.
+    longest = settings.odoo_timeout_seconds * (settings.max_batch + 1)
     return idem.Policy(settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds,
-                       settings.idempotency_max_answer_bytes)
+                       settings.idempotency_max_answer_bytes, max(settings.idempotency_wait_seconds, longest))

@@ -34,6 +34,7 @@ class Policy:
     ttl: float
     wait: float
     max_answer_bytes: int
+    lease: float  # how long a first request holds its key: longer than any request can run
 
 
 def check_key(value: str) -> str:
@@ -67,7 +68,7 @@ def run_once(store: IdempotencyStore, policy: Policy, key: str, print_: str,
     """(status, body, replayed): the stored answer, or ``run()``'s, kept when final."""
     deadline = time.monotonic() + policy.wait
     while True:
-        outcome = store.begin(key, print_, lease=policy.wait)
+        outcome = store.begin(key, print_, lease=policy.lease)
         if outcome.action == "conflict":
             raise Conflict(f"This {HEADER} was already used with another request body: use a new "
                            "key for a new request.")
