@@ -49,3 +49,54 @@ def login_form(odoo_url: str, page: str, scope: str = "*:R", **overrides: str) -
 def body_text(response: Any) -> str:
     data = getattr(response, "text", None)
     return data if isinstance(data, str) else response.get_data(as_text=True)
+
+
+class Flow:
+    """The OAuth steps over a Flask test client, one call each."""
+
+    def __init__(self, client: Any, odoo_url: str) -> None:
+        self.client, self.odoo_url = client, odoo_url
+
+    def register(self, redirect_uris: list[str] | None = None) -> str:
+        answer = self.client.post("/oauth/register", json={"client_name": "Test client",
+                                                           "redirect_uris": redirect_uris or [REDIRECT]})
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+        return answer.get_json()["client_id"]
+
+    def page(self, client_id: str, challenge: str, **extra: str) -> Any:
+        return self.client.get(authorize_path(client_id, challenge, **extra))
+
+    def sign_in(self, client_id: str, challenge: str, scope: str = "*:R", **form: str) -> Any:
+        """Open the page and submit it; answers the POST's response."""
+        page = self.page(client_id, challenge)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        data = login_form(self.odoo_url, page.get_data(as_text=True), scope, **form)
+        return self.client.post(authorize_path(client_id, challenge), data=data)
+
+    def code(self, client_id: str, challenge: str, scope: str = "*:R") -> str:
+        answer = self.sign_in(client_id, challenge, scope)
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return query_of(answer.headers["Location"])["code"]
+
+    def exchange(self, client_id: str, code: str, verifier: str | None, **extra: str) -> Any:
+        data = {"grant_type": "authorization_code", "code": code, "client_id": client_id,
+                "redirect_uri": REDIRECT, **extra}
+        if verifier is not None:
+            data["code_verifier"] = verifier
+        return self.client.post("/oauth/token", data=data)
+
+    def tokens(self, scope: str = "*:R") -> tuple[str, dict]:
+        """A client id and the token answer of a complete sign-in."""
+        client_id = self.register()
+        verifier, challenge = pkce()
+        answer = self.exchange(client_id, self.code(client_id, challenge, scope), verifier)
+        assert answer.status_code == 200, answer.get_json()
+        return client_id, answer.get_json()
+
+    def refresh(self, client_id: str, refresh_token: str) -> Any:
+        return self.client.post("/oauth/token", data={"grant_type": "refresh_token", "client_id": client_id,
+                                                      "refresh_token": refresh_token})
+
+    def key_status(self, access_token: str) -> str:
+        answer = self.client.post("/auth/validate", json={"api_key": access_token})
+        return answer.get_json()["status"]
