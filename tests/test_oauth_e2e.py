@@ -91,16 +91,20 @@ def test_registration_refuses_other_redirects(flow, uris) -> None:
     assert answer.get_json()["error"] == "invalid_redirect_uri"
 
 
+def _registrations(app, count: int) -> list[int]:
+    client = app.test_client()
+    return [client.post("/oauth/register", json={"redirect_uris": [REDIRECT]}).status_code
+            for _ in range(count)]
+
+
 def test_registration_is_bounded(make_app, tmp_path) -> None:
-    client = make_app(oauth_enabled=True, oauth_max_clients=2, oauth_db=str(tmp_path / "o")).test_client()
-    statuses = [client.post("/oauth/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(3)]
-    assert statuses == [201, 201, 503]
+    app = make_app(oauth_enabled=True, oauth_max_clients=2, oauth_db=str(tmp_path / "o"))
+    assert _registrations(app, 3) == [201, 201, 503]
 
 
 def test_registration_is_rate_limited(make_app, tmp_path) -> None:
-    client = make_app(oauth_enabled=True, oauth_rate_limit="2/minute", oauth_db=str(tmp_path / "o")).test_client()
-    statuses = [client.post("/oauth/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(3)]
-    assert statuses == [201, 201, 429]
+    app = make_app(oauth_enabled=True, oauth_rate_limit="2/minute", oauth_db=str(tmp_path / "o"))
+    assert _registrations(app, 3) == [201, 201, 429]
 
 
 def test_the_page_offers_scopes_within_the_maximum(flow) -> None:
@@ -199,6 +203,6 @@ def test_no_secret_reaches_the_log(flow, odoo) -> None:
         logger.removeHandler(handler)
     text = "\n".join(handler.lines)
     assert "POST /oauth/token" in text
-    for secret in (code, verifier, tokens["access_token"], tokens["refresh_token"], refreshed["refresh_token"],
-                   "s3cret-typo", "password"):
+    for secret in (code, verifier, tokens["access_token"], tokens["refresh_token"],
+                   refreshed["refresh_token"], "s3cret-typo", "password"):
         assert secret not in text
