@@ -59,7 +59,8 @@ def authorize() -> Response:
         return redirect(error.location(), 302)
     csrf = secrets.token_urlsafe(32)
     response = _page(pending, csrf, {}, None, 200)
-    response.set_cookie(CSRF_COOKIE, csrf, max_age=900, path="/oauth/", httponly=True, samesite="Strict",
+    # No Path: the browser scopes the cookie to this page's folder, behind a path prefix too.
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=900, path=None, httponly=True, samesite="Strict",
                         secure=request.is_secure)
     return response
 
