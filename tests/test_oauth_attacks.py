@@ -28,10 +28,18 @@ def _refused_page(answer, status: int = 400) -> str:
 
 
 @pytest.mark.parametrize("redirect_uri", ["https://evil.example.com/cb", REDIRECT + "/../evil",
-                                          REDIRECT + "?next=https://evil.example.com", "http://127.0.0.1:1/cb"])
+                                          REDIRECT + "?next=https://evil.example.com", "http://127.0.0.1:1/cb",
+                                          "http://127.0.0.2:8976/callback", "https://127.0.0.1:8976/callback",
+                                          "http://127.0.0.1:99999/callback"])
 def test_an_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(flow, redirect_uri) -> None:
     answer = flow.page(flow.register(), pkce()[1], redirect_uri=redirect_uri)
     assert "not registered" in _refused_page(answer)
+
+
+def test_a_loopback_redirect_may_use_another_port(flow) -> None:
+    """RFC 8252 section 7.3: native apps get a free port at each sign-in."""
+    answer = flow.page(flow.register(), pkce()[1], redirect_uri="http://127.0.0.1:40123/callback")
+    assert answer.status_code == 200
 
 
 def test_an_unknown_client_gets_an_error_page(flow) -> None:

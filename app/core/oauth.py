@@ -32,7 +32,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from app.base.config import ConfigError, Settings
 from app.base.errors import GatewayError, ScopeInvalid
 from app.core.keys import Credentials, KeyClaims
-from app.core.oauth_clients import ClientRegistry, OAuthError
+from app.core.oauth_clients import ClientRegistry, OAuthError, registered
 from app.core.schemas import GenerateSchema, load
 from app.core.scope_bounds import within
 from app.core.scopes import Scope
@@ -101,7 +101,7 @@ class OAuthService:
                             "keeps): start the connection again from your assistant.")
         only = client.redirect_uris[0] if len(client.redirect_uris) == 1 else ""
         redirect_uri = params.get("redirect_uri") or only
-        if redirect_uri not in client.redirect_uris:
+        if not registered(redirect_uri, client):
             raise PageError("This sign-in link's redirect_uri was not registered by its client: the "
                             "gateway sends codes only to registered addresses.")
         state = params.get("state")

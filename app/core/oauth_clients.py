@@ -66,6 +66,24 @@ def redirect_uri_problem(uri: Any) -> str | None:
     return f"{uri!r} must use https, or http on a loopback host (127.0.0.1, [::1], localhost)"
 
 
+def registered(uri: str, client: Client) -> bool:
+    """Whether ``uri`` is one of the client's redirect URIs; on loopback any port (RFC 8252 7.3)."""
+    if uri in client.redirect_uris:
+        return True
+    try:
+        given = urlsplit(uri)
+        given.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    if given.scheme != "http" or given.hostname not in LOOPBACK_HOSTS:
+        return False
+    return any(
+        (known.scheme, known.hostname, known.path, known.query) ==
+        (given.scheme, given.hostname, given.path, given.query)
+        for known in map(urlsplit, client.redirect_uris)
+    )
+
+
 class ClientRegistry:
     """Registers clients and finds them again; a client lives ``ttl`` seconds from its last use."""
 
