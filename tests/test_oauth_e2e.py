@@ -206,3 +206,22 @@ def test_no_secret_reaches_the_log(flow, odoo) -> None:
     for secret in (code, verifier, tokens["access_token"], tokens["refresh_token"],
                    refreshed["refresh_token"], "s3cret-typo", "password"):
         assert secret not in text
+
+
+def test_an_issuer_with_a_path_has_path_suffixed_metadata(make_app, tmp_path) -> None:
+    """RFC 8414 section 3: the issuer's path goes after the well-known name."""
+    client = make_app(oauth_enabled=True, public_url="https://example.com/odoo-gw",
+                      oauth_db=str(tmp_path / "o")).test_client()
+    found = client.get("/.well-known/oauth-authorization-server/odoo-gw")
+    assert found.status_code == 200 and found.get_json()["issuer"] == "https://example.com/odoo-gw"
+    assert found.get_json()["token_endpoint"] == "https://example.com/odoo-gw/oauth/token"
+    assert client.get("/.well-known/oauth-authorization-server").status_code == 404
+    resource = client.get("/.well-known/oauth-protected-resource/mcp").get_json()
+    assert resource["resource"] == "https://example.com/odoo-gw/mcp"
+
+
+def test_the_client_name_is_escaped_on_the_page(flow) -> None:
+    client_id = flow.client.post("/oauth/register", json={
+        "client_name": '<img src=x onerror="alert(1)">', "redirect_uris": [REDIRECT]}).get_json()["client_id"]
+    page = flow.page(client_id, pkce()[1]).get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
