@@ -68,3 +68,12 @@ def test_the_flows_run_on_redis(make_app, odoo, tmp_path) -> None:
     assert flow.refresh(client_id, first["refresh_token"]).status_code == 400
     assert flow.key_status(second.get_json()["access_token"]) == "key_revoked"
     assert not (tmp_path / "unused").exists()
+
+
+def test_redis_index_of_a_kind_is_trimmed_as_entries_expire() -> None:
+    redis = fakeredis.FakeStrictRedis()
+    store = RedisOAuthStore(redis)
+    store.put("code", "old", "x", 1)
+    time.sleep(1.1)
+    store.put("code", "new", "x", 60)
+    assert redis.zcard("odoo_gateway:oauth:index:code") == 1

@@ -170,7 +170,8 @@ class OAuthService:
         payload = self._open(self.store.get("code", digest) or "")
         if not code or payload is None or payload["e"] <= self.clock():
             raise OAuthError("invalid_grant", "The code is unknown or expired: sign in again.")
-        if not self.store.claim("code_used", digest, "1", self.settings.oauth_refresh_ttl_seconds):
+        # Kept as long as the code itself: after that a replay is refused as unknown anyway.
+        if not self.store.claim("code_used", digest, "1", self.settings.oauth_code_ttl_seconds):
             self.revoke_chain(self.store.get("code_chain", digest))
             raise OAuthError("invalid_grant", "The code was already used; the tokens it gave are revoked.")
         pending = Pending(**payload["p"])
@@ -181,7 +182,7 @@ class OAuthService:
         if not VERIFIER.match(verifier) or not secrets.compare_digest(_s256(verifier), pending.challenge):
             raise OAuthError("invalid_grant", "The code_verifier does not match the code_challenge (PKCE).")
         chain = secrets.token_hex(16)
-        self.store.put("code_chain", digest, chain, self.settings.oauth_refresh_ttl_seconds)
+        self.store.put("code_chain", digest, chain, self.settings.oauth_code_ttl_seconds)
         return self._issue(chain, 0, pending.client_id, pending.resource, payload)
 
     def _refresh(self, form: Mapping[str, str], issuer: str) -> dict:

@@ -127,9 +127,11 @@ class RedisOAuthStore:
         return cls(redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0))
 
     def put(self, kind: str, key: str, value: str, ttl: int) -> None:
+        now = time.time()
         pipe = self._redis.pipeline()
         pipe.set(_name(kind, key), value, ex=ttl)
-        pipe.zadd(_name("index", kind), {key: time.time() + ttl})
+        pipe.zremrangebyscore(_name("index", kind), "-inf", now)  # the index stays as small as the kind
+        pipe.zadd(_name("index", kind), {key: now + ttl})
         pipe.execute()
 
     def get(self, kind: str, key: str) -> str | None:
