@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app.core.oauth_clients import OAuthError
 from tests.oauth_flow import REDIRECT, Flow, authorize_path, login_form, pkce, query_of
 
 
@@ -204,3 +205,26 @@ def test_sign_in_attempts_are_rate_limited(make_app, odoo, tmp_path) -> None:
     client_id = flow.register()
     statuses = [flow.sign_in(client_id, pkce()[1], password="guess").status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_a_replay_during_the_exchange_leaves_no_valid_key(flow, oauth_app) -> None:
+    """The race: a copy of the code is redeemed while the first exchange is minting its key."""
+    client_id = flow.register()
+    verifier, challenge = pkce()
+    code = flow.code(client_id, challenge)
+    service = oauth_app.extensions["oauth"]
+    add, replays = service.store.add, []
+
+    def add_then_replay(kind: str, key: str, item: str, ttl: int) -> None:
+        add(kind, key, item, ttl)
+        if not replays:
+            form = {"grant_type": "authorization_code", "code": code, "client_id": client_id,
+                    "redirect_uri": REDIRECT, "code_verifier": verifier}
+            with pytest.raises(OAuthError, match="already used"):
+                service.token(form, "http://localhost")
+            replays.append(item)
+
+    service.store.add = add_then_replay
+    answer = flow.exchange(client_id, code, verifier)
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_grant"
+    assert replays and service.gateway.revocations.is_revoked(replays[0])

@@ -170,9 +170,11 @@ class OAuthService:
         payload = self._open(self.store.get("code", digest) or "")
         if not code or payload is None or payload["e"] <= self.clock():
             raise OAuthError("invalid_grant", "The code is unknown or expired: sign in again.")
-        # Kept as long as the code itself: after that a replay is refused as unknown anyway.
-        if not self.store.claim("code_used", digest, "1", self.settings.oauth_code_ttl_seconds):
-            self.revoke_chain(self.store.get("code_chain", digest))
+        chain = secrets.token_hex(16)
+        # The mark names the chain the code starts, so that a replay revokes it even mid-exchange;
+        # kept as long as the code itself: after that a replay is refused as unknown anyway.
+        if not self.store.claim("code_used", digest, chain, self.settings.oauth_code_ttl_seconds):
+            self.revoke_chain(self.store.get("code_used", digest))
             raise OAuthError("invalid_grant", "The code was already used; the tokens it gave are revoked.")
         pending = Pending(**payload["p"])
         if form.get("client_id") != pending.client_id or form.get("redirect_uri") != pending.redirect_uri:
@@ -181,8 +183,6 @@ class OAuthService:
         verifier = form.get("code_verifier", "")
         if not VERIFIER.match(verifier) or not secrets.compare_digest(_s256(verifier), pending.challenge):
             raise OAuthError("invalid_grant", "The code_verifier does not match the code_challenge (PKCE).")
-        chain = secrets.token_hex(16)
-        self.store.put("code_chain", digest, chain, self.settings.oauth_code_ttl_seconds)
         return self._issue(chain, 0, pending.client_id, pending.resource, payload)
 
     def _refresh(self, form: Mapping[str, str], issuer: str) -> dict:
@@ -210,6 +210,9 @@ class OAuthService:
                                transport=grant["x"])
         refresh_ttl = self.settings.oauth_refresh_ttl_seconds
         self.store.add("chain_keys", chain, claims.key_id, max(refresh_ttl, self.access_ttl))
+        if self.store.get("chain_revoked", chain) is not None:  # revoked by a replay meanwhile
+            self.gateway.revocations.revoke(claims.key_id)
+            raise OAuthError("invalid_grant", "This sign-in was revoked: sign in again.")
         refresh = {"k": "refresh", "chain": chain, "g": generation, "client": client_id, "r": resource,
                    "s": grant["s"], "x": grant["x"], "c": c, "e": self.clock() + refresh_ttl}
         return {
