@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     openapi.init_app(app)
     readiness.add_check(app, "config", readiness.config_check(app))
     readiness.add_check(app, "revocation_store", readiness.revocation_check(app))
+    if settings.oauth_enabled:
+        readiness.add_check(app, "oauth_store", readiness.oauth_store_check(app))
     return app
 
 

@@ -77,3 +77,11 @@ def test_redis_index_of_a_kind_is_trimmed_as_entries_expire() -> None:
     time.sleep(1.1)
     store.put("code", "new", "x", 60)
     assert redis.zcard("odoo_gateway:oauth:index:code") == 1
+
+
+def test_readiness_checks_the_oauth_store(make_app, tmp_path) -> None:
+    app = make_app(oauth_enabled=True, oauth_db=str(tmp_path / "oauth.sqlite3"))
+    assert app.test_client().get("/ready").get_json()["checks"]["oauth_store"]["ok"] is True
+    app.extensions["oauth"].store = SqliteOAuthStore(str(tmp_path / "missing" / "oauth.sqlite3"))
+    answer = app.test_client().get("/ready")
+    assert answer.status_code == 503 and answer.get_json()["checks"]["oauth_store"]["ok"] is False
