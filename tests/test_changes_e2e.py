@@ -8,6 +8,7 @@ import time
 import pytest
 
 FEED = {"model": "res.partner", "fields": ["name"], "lag_seconds": 0}
+WRITER_LAG = 3  # longer than stamp-to-commit of a write here, also on a loaded 2-core machine
 
 
 def feed(api, key, **arguments):
@@ -115,7 +116,7 @@ def test_bad_since_and_scope(api, odoo) -> None:
 
 
 def test_a_writer_running_with_late_commits_loses_and_repeats_nothing(api, admin_key, odoo) -> None:
-    """Writes commit up to 0.3 s after their stamp; a poller with a 1 s lag sees each final value once."""
+    """Writes commit up to 0.3 s after their stamp; a poller with a 3 s lag sees each final value once."""
     odoo.commit_delay = 0.3
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     targets = [api.result(admin_key, "create", model="res.partner", values={"name": f"W{n} v0"})["id"]
@@ -142,18 +143,18 @@ def test_a_writer_running_with_late_commits_loses_and_repeats_nothing(api, admin
     thread = threading.Thread(target=writer)
     thread.start()
     seen: list[tuple[int, str, str]] = []
-    cursor = feed(api, admin_key, since=start, lag_seconds=1, limit=3)
+    cursor = feed(api, admin_key, since=start, lag_seconds=WRITER_LAG, limit=3)
     seen += [(r["id"], r["write_date"], r["name"]) for r in cursor["records"]]
     deadline = time.monotonic() + 4
     while time.monotonic() < deadline:
-        records, token = follow(api, admin_key, cursor["cursor"], lag_seconds=1, limit=3)
+        records, token = follow(api, admin_key, cursor["cursor"], lag_seconds=WRITER_LAG, limit=3)
         seen += [(r["id"], r["write_date"], r["name"]) for r in records]
         cursor = {"cursor": token}
         time.sleep(0.2)
     stop.set()
     thread.join()
-    time.sleep(1.5)  # every write is older than the lag now
-    records, _ = follow(api, admin_key, cursor["cursor"], lag_seconds=1, limit=3)
+    time.sleep(WRITER_LAG + 0.5)  # every write is older than the lag now
+    records, _ = follow(api, admin_key, cursor["cursor"], lag_seconds=WRITER_LAG, limit=3)
     seen += [(r["id"], r["write_date"], r["name"]) for r in records]
     assert len(written) > 5
     assert len(seen) == len(set(seen)), "a change was answered twice"
