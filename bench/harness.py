@@ -161,12 +161,13 @@ class Client:
             headers["X-Request-ID"] = request_id
         try:
             self.connection.request("POST", "/tools/call", body, headers)
-        except (BrokenPipeError, ConnectionResetError):
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
             # gunicorn closed the idle keep-alive connection (e.g. while the direct calls ran):
-            # nothing was received, so sending again on a new connection is safe.
+            # the benchmark's calls are reads, so sending again on a new connection is safe.
             self.connection.close()
             self.connection.request("POST", "/tools/call", body, headers)
-        response = self.connection.getresponse()
+            response = self.connection.getresponse()
         return response.status, response.read()
 
     def close(self) -> None:
