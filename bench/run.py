@@ -226,6 +226,7 @@ def measure(double: RemoteDouble, root: Path, full: bool) -> dict:
     """P1, P2, P3 and P5 (and P4 when ``full``) against gunicorn serving the checkout at ``root``."""
     env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16", "MAX_LIMIT": "5000",
            "POOL_MAX_SIZE": "1000"}
+    double.ask("reset")  # each checkout meets the same seeded double
     gunicorn = Gunicorn(root, **env)
     try:
         key = mint(double.url, "admin")
