@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -12,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.base import jsondepth
 from app.base.errors import GatewayError, InvalidRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 
 log = logging.getLogger("odoo_gateway")
@@ -27,7 +27,9 @@ def json_body() -> Any:
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     try:
-        return json.loads(raw)
+        return jsondepth.loads(raw, current_app.extensions["gateway"].settings.max_json_depth)
+    except jsondepth.TooDeep as error:
+        raise error.refusal() from None
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest("The request body is not valid JSON.") from None
 

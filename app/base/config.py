@@ -41,6 +41,8 @@ class Settings:
     generate_token: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
     revocation_db: str | None = None
+    rate_limit_db: str | None = None
+    max_json_depth: int = 32
     allowed_odoo_urls: tuple[str, ...] = ()
     allow_private_odoo: bool = False
     rate_limit: str = "600/minute"
@@ -53,6 +55,7 @@ class Settings:
     metrics_dir: str | None = None
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
+    breaker_first_probe_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +80,8 @@ class Settings:
             generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
             redis_url=env.get("REDIS_URL", "").strip() or None,
             revocation_db=env.get("REVOCATION_DB", "").strip() or None,
+            rate_limit_db=env.get("RATE_LIMIT_DB", "").strip() or None,
+            max_json_depth=reader.number("MAX_JSON_DEPTH", 32, int, upper=100),
             allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
             allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
             rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
@@ -89,6 +94,7 @@ class Settings:
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+            breaker_first_probe_seconds=reader.number("BREAKER_FIRST_PROBE_SECONDS", 1.0, float),
         ).checked()
 
     def checked(self) -> Settings:

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from app.base import jsondepth
 from app.base.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -69,6 +70,7 @@ SIGNATURES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "name_search": (False, ("name", "domain", "operator", "limit")),
     "read_group": (False, ("domain", "fields", "groupby", "offset", "limit", "orderby", "lazy")),
 }
+ANSWER_DEPTH = 200
 _NOT_JSON2 = (
     "Odoo at {url} did not answer with JSON-2: it needs Odoo 19 or later at that URL; for older "
     "Odoo mint the key with transport 'xmlrpc'."
@@ -270,7 +272,8 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
 
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
-        payload = json.loads(raw) if raw else None
+        # Bounded like a request body: a deeper answer is no Odoo's (and would recurse below).
+        payload = jsondepth.loads(raw, ANSWER_DEPTH) if raw else None
     except (ValueError, UnicodeDecodeError):
         raise ConnectionFailed(_NOT_JSON2.format(url=url)) from None
     if status == 200:
