@@ -4,9 +4,12 @@
     open ──(every call answered OdooUnavailable at once for the probe interval)──> half-open
     half-open ──(one probe call goes through)──> closed if it reached Odoo, open again if not
 
-The probe interval starts at ``first_probe`` seconds and doubles after each failed probe, up to
-``cooldown``: service resumes within about ``first_probe`` seconds of a short outage, while a
-dead Odoo still gets at most one probe per interval per worker.
+The probe interval starts at ``first_probe`` seconds. A probe that fails fast (connection
+refused or reset, a proxy's error page: Odoo is down or restarting, and the probe cost it
+nothing) keeps that interval, so service resumes within about ``first_probe`` seconds of Odoo's
+return however long it was away. A probe that fails slowly (it took ``first_probe / 2`` seconds
+or more: a timeout, an Odoo that hangs) doubles the interval, up to ``cooldown``, so that a
+struggling Odoo gets ever fewer probes. Either way at most one probe per interval per worker.
 
 Only failures to reach Odoo count (refused, reset, not XML-RPC, timeout); an answer from Odoo,
 even a fault, proves it is alive. State is per process: each gunicorn worker has its own.
@@ -27,12 +30,13 @@ from app.base.errors import OdooUnavailable
 class _Circuit:
     """The state of one URL."""
 
-    __slots__ = ("failures", "interval", "opened_at", "probing")
+    __slots__ = ("failures", "interval", "opened_at", "probe_started", "probing")
 
     def __init__(self) -> None:
         self.failures = 0
         self.opened_at: float | None = None
         self.interval = 0.0  # how long this opening lasts before the next probe
+        self.probe_started = 0.0
         self.probing = False
 
 
@@ -58,12 +62,13 @@ class CircuitBreaker:
             wait = circuit.opened_at + circuit.interval - self._clock()
             if wait <= 0 and not circuit.probing:
                 circuit.probing = True  # this call is the probe; the others still fail fast
+                circuit.probe_started = self._clock()
                 return
         retry_after = max(math.ceil(wait), 1)
         raise OdooUnavailable(
             f"Odoo at {url} could not be reached {self.failures} times in a row; the gateway tries "
-            f"it again in {retry_after} seconds (then less often, up to every {self.cooldown:g} "
-            "seconds, while it stays unreachable).",
+            f"it again in {retry_after} seconds (less often while it hangs: up to every "
+            f"{self.cooldown:g} seconds).",
             details={"retry_after": retry_after}, retry_after=retry_after,
         )
 
@@ -80,9 +85,11 @@ class CircuitBreaker:
             if circuit is None:
                 circuit = self._circuits[url] = _Circuit()
             circuit.failures += 1
-            if circuit.probing:  # the probe failed: wait twice as long before the next one
-                circuit.opened_at = self._clock()
-                circuit.interval = min(circuit.interval * 2, self.cooldown)
+            if circuit.probing:  # the probe failed: a slow failure doubles the wait for the next
+                now = self._clock()
+                if now - circuit.probe_started >= self.first_probe / 2:
+                    circuit.interval = min(circuit.interval * 2, self.cooldown)
+                circuit.opened_at = now
             elif circuit.opened_at is None and circuit.failures >= self.failures:
                 circuit.opened_at, circuit.interval = self._clock(), self.first_probe
             circuit.probing = False

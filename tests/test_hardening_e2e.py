@@ -1,0 +1,125 @@
+"""Field-trial fixes that do not depend on workers: database names, a read-only revocation list,
+the breaker's probe schedule, the depth scan itself."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from app.base import jsondepth
+from app.odoo.breaker import CircuitBreaker
+from tests.test_errors_e2e import assert_error
+
+
+@pytest.mark.parametrize("name", ["demo\nX-Evil: 1", "demo\n", 'X-Evil: 1"', "d", "-demo", "dé",
+                                  "a" * 64, "demo db", "demo;drop"])
+def test_database_names_odoo_would_refuse_are_a_clear_400(api, name) -> None:
+    body = assert_error(api.generate(database=name), 400, "invalid_request")
+    assert "database" in body["details"] and "letters, digits" in body["error"]
+    assert api.odoo.calls == []  # never reached Odoo
+
+
+@pytest.mark.parametrize("name", ["demo", "my-company.prod_2", "0db", "a" * 63])
+def test_database_names_odoo_allows_pass_the_check(api, name) -> None:
+    response = api.generate(database=name)
+    # Only "demo" exists in the double: the others reach Odoo and are refused by it.
+    assert response.status_code == (200 if name == "demo" else 401), response.json
+    assert api.odoo.calls
+
+
+def test_openapi_documents_the_database_pattern(client) -> None:
+    schema = client.get("/openapi.json").json["components"]["schemas"]
+    generate = next(s for s in schema.values() if "database" in s.get("properties", {}))
+    assert generate["properties"]["database"]["pattern"] == "^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}$"
+
+
+def _mark_read_only(path) -> None:
+    """Set the SQLite write version above 2: SQLite then opens the file read-only (even for root)."""
+    with open(path, "r+b") as handle:
+        handle.seek(18)
+        handle.write(bytes([3]))
+
+
+def test_ready_fails_when_the_revocation_list_cannot_be_written(make_app, tmp_path) -> None:
+    path = tmp_path / "revocations.sqlite3"
+    writable = make_app(revocation_db=str(path)).test_client()
+    assert writable.get("/ready").json["checks"]["revocation_store"]["ok"] is True
+    _mark_read_only(path)
+    client = make_app(revocation_db=str(path)).test_client()  # a fresh process's connection
+    response = client.get("/ready")
+    assert response.status_code == 503
+    check = response.json["checks"]["revocation_store"]
+    assert check["ok"] is False and "readonly" in check["detail"]
+    assert client.get("/health").status_code == 200  # not ready, but alive: not restarted
+    with sqlite3.connect(path) as db:  # the probe wrote nothing
+        assert db.execute("SELECT count(*) FROM revoked").fetchone() == (0,)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _probe(breaker: CircuitBreaker, clock: Clock, took: float) -> None:
+    breaker.before("u")  # granted
+    clock.now += took
+    breaker.failed("u")
+
+
+def _wait(breaker: CircuitBreaker, clock: Clock) -> float:
+    """Seconds until the next probe is let through."""
+    waited = 0.0
+    while breaker.state("u") == "open":
+        clock.now += 0.25
+        waited += 0.25
+    return waited
+
+
+def test_breaker_probes_a_refusing_odoo_every_first_probe_interval() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=1, cooldown=30, clock=clock, first_probe=1.0)
+    breaker.failed("u")
+    for _ in range(6):  # however long Odoo stays down, a refused probe costs it nothing
+        assert _wait(breaker, clock) == 1.0
+        _probe(breaker, clock, took=0.01)
+    with pytest.raises(Exception, match="again in 1 seconds"):
+        breaker.before("u")
+    clock.now += 1
+    breaker.before("u")  # only one probe at a time
+    with pytest.raises(Exception, match="odoo|Odoo"):
+        breaker.before("u")
+
+
+def test_breaker_backs_off_from_a_hanging_odoo_up_to_the_cool_down() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=1, cooldown=10, clock=clock, first_probe=1.0)
+    breaker.failed("u")
+    waits = []
+    for _ in range(6):
+        waits.append(_wait(breaker, clock))
+        _probe(breaker, clock, took=5.0)  # timed out
+    assert waits == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    _wait(breaker, clock)
+    breaker.before("u")
+    breaker.succeeded("u")
+    assert breaker.state("u") == "closed"
+
+
+@pytest.mark.parametrize("text", ['{"a": "[[[[{{{{", "b": [1, {"c": "\\"]]]"}]}', "[]", "3",
+                                  '[[{"x": [[]]}], {}]', '"[[["'])
+def test_depth_scan_agrees_with_the_parser(text) -> None:
+    def real(value) -> int:
+        if isinstance(value, dict):
+            return 1 + max(map(real, value.values()), default=0)
+        if isinstance(value, list):
+            return 1 + max(map(real, value), default=0)
+        return 0
+
+    found = real(json.loads(text))
+    assert not jsondepth.deeper_than(text, found)
+    assert found == 0 or jsondepth.deeper_than(text, found - 1)
