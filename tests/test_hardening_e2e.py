@@ -123,3 +123,24 @@ def test_depth_scan_agrees_with_the_parser(text) -> None:
     found = real(json.loads(text))
     assert not jsondepth.deeper_than(text, found)
     assert found == 0 or jsondepth.deeper_than(text, found - 1)
+
+
+def _nest(levels: int) -> list:
+    value: list = []
+    for _ in range(levels - 1):  # built without recursion
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("levels", [150, 400])
+def test_an_odoo_answer_nested_too_deep_is_a_clear_502(api, any_key, levels) -> None:
+    partner = api.odoo.records("demo", "res.partner")[0]["id"]
+    with api.odoo.lock:
+        api.odoo.databases["demo"].tables["res.partner"][partner]["comment"] = _nest(levels)
+    response = api.call(any_key, "read", model="res.partner", ids=[partner], fields=["comment"])
+    if levels < 200:  # within ANSWER_DEPTH: passed on whole
+        assert response.status_code == 200, response.json
+        return
+    body = assert_error(response, 502, "connection_failed")
+    assert "more than 200 levels" in body["error"]
+    assert api.call(any_key, "search", model="res.partner").status_code == 200  # breaker closed

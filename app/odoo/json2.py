@@ -40,6 +40,7 @@ from app.base.errors import (
 )
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
+from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
 from app.odoo.urlpolicy import guarded_connect
 from app.odoo.xmlrpc import RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 
@@ -70,7 +71,6 @@ SIGNATURES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "name_search": (False, ("name", "domain", "operator", "limit")),
     "read_group": (False, ("domain", "fields", "groupby", "offset", "limit", "orderby", "lazy")),
 }
-ANSWER_DEPTH = 200
 _NOT_JSON2 = (
     "Odoo at {url} did not answer with JSON-2: it needs Odoo 19 or later at that URL; for older "
     "Odoo mint the key with transport 'xmlrpc'."
@@ -272,8 +272,9 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
 
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
-        # Bounded like a request body: a deeper answer is no Odoo's (and would recurse below).
         payload = jsondepth.loads(raw, ANSWER_DEPTH) if raw else None
+    except jsondepth.TooDeep:
+        raise ResponseTooLarge(TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError):
         raise ConnectionFailed(_NOT_JSON2.format(url=url)) from None
     if status == 200:
