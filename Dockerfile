@@ -21,7 +21,7 @@ EXPOSE 3000
 # The filesystem can be mounted read-only. Only these places are written: the revocation list
 # (REVOCATION_DB: put it on a volume, e.g. /var/lib/odoo-gateway, owned by the gateway user and
 # copied into a new named volume, so that revoked keys stay revoked across restarts; or set
-# REDIS_URL), the rate-limit counters (a temp file: mount a tmpfs on /tmp),
+# REDIS_URL), the host's rate-limit counters (a file in /dev/shm),
 # gunicorn's worker heartbeat files and the workers' metrics (/dev/shm). gunicorn's control socket
 # is disabled. Healthy means ready (configuration valid, revocation store reachable), not merely alive.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

@@ -11,6 +11,7 @@ counters across hosts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -21,6 +22,7 @@ from urllib.parse import unquote
 from limits.storage import Storage
 
 SCHEME = "sqlite"
+_PREFIX = "odoo-gateway-ratelimits-"
 _PURGE_EVERY = 1000  # hits per connection between removals of expired windows
 
 _INCR = """
@@ -33,10 +35,31 @@ RETURNING value
 
 
 def new_counter_file() -> str:
-    """A fresh, private file for this gateway's counters (made in the master, before the fork)."""
-    handle, path = tempfile.mkstemp(prefix="odoo-gateway-ratelimits-", suffix=".sqlite3")
+    """A fresh, private file for this gateway's counters (made in the master, before the fork).
+
+    /dev/shm first: it is RAM, and stays writable in a container with a read-only root.
+    """
+    shm = "/dev/shm"  # noqa: S108 - mkstemp makes a private file
+    parent = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+    _remove_orphans(parent)
+    handle, path = tempfile.mkstemp(prefix=f"{_PREFIX}{os.getpid()}-", suffix=".sqlite3", dir=parent)
     os.close(handle)
     return path
+
+
+def _remove_orphans(parent: str) -> None:
+    """Remove counter files left by processes that were killed before they could (SIGKILL)."""
+    for entry in os.scandir(parent):
+        pid = entry.name[len(_PREFIX):].partition("-")[0]
+        if not (entry.name.startswith(_PREFIX) and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.remove(entry.path)
+        except PermissionError:
+            pass  # alive, under another user
 
 
 class SqliteStorage(Storage):
