@@ -144,3 +144,17 @@ def test_an_odoo_answer_nested_too_deep_is_a_clear_502(api, any_key, levels) -> 
     body = assert_error(response, 502, "connection_failed")
     assert "more than 200 levels" in body["error"]
     assert api.call(any_key, "search", model="res.partner").status_code == 200  # breaker closed
+
+
+def test_deep_bodies_are_refused_on_the_routes_added_since(api, admin_key, make_app, tmp_path) -> None:
+    deep = '{"redirect_uris": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    headers = {"X-API-Key": admin_key, "Idempotency-Key": "deep-1", "Content-Type": "application/json"}
+    # Idempotency-Key: the body is fingerprinted before the route reads it.
+    body = assert_error(api.client.post("/tools/call", data=deep, headers=headers), 400, "invalid_request")
+    assert "MAX_JSON_DEPTH" in body["error"] and api.odoo_calls() == []
+    oauth = make_app(oauth_enabled=True, oauth_db=str(tmp_path / "oauth")).test_client()
+    body = assert_error(oauth.post("/oauth/register", data=deep, content_type="application/json"),
+                        400, "invalid_request")
+    assert "MAX_JSON_DEPTH" in body["error"]
+    registered = oauth.post("/oauth/register", json={"redirect_uris": ["https://app.example.com/cb"]})
+    assert registered.status_code == 201

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from app.base import jsondepth
+
 
 class ConfigError(ValueError):
     """A configuration variable is missing or has a bad value."""
@@ -56,6 +58,13 @@ class Settings:
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
     breaker_first_probe_seconds: float = 1.0
+    # Change feed and idempotent retries (docs/automations-feed.md).
+    changes_lag_seconds: float = 10.0
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_db: str | None = None
+    idempotency_max_entries: int = 100_000
+    idempotency_max_answer_bytes: int = 1_048_576
+    idempotency_wait_seconds: float = 60.0
     # OAuth 2.1 sign-in for hosted MCP clients (docs/oauth.md); off by default.
     oauth_enabled: bool = False
     public_url: str | None = None  # https://gateway.example.com: issuer and metadata URLs
@@ -91,7 +100,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip() or None,
             revocation_db=env.get("REVOCATION_DB", "").strip() or None,
             rate_limit_db=env.get("RATE_LIMIT_DB", "").strip() or None,
-            max_json_depth=reader.number("MAX_JSON_DEPTH", 32, int, upper=100),
+            max_json_depth=reader.number("MAX_JSON_DEPTH", 32, int, upper=jsondepth.MOST),
             allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
             allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
             rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
@@ -105,6 +114,12 @@ class Settings:
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
             breaker_first_probe_seconds=reader.number("BREAKER_FIRST_PROBE_SECONDS", 1.0, float),
+            changes_lag_seconds=reader.number("CHANGES_LAG_SECONDS", 10.0, float, upper=3600),
+            idempotency_ttl_seconds=reader.number("IDEMPOTENCY_TTL_SECONDS", 86_400, int),
+            idempotency_db=env.get("IDEMPOTENCY_DB", "").strip() or None,
+            idempotency_max_entries=reader.number("IDEMPOTENCY_MAX_ENTRIES", 100_000, int),
+            idempotency_max_answer_bytes=reader.number("IDEMPOTENCY_MAX_ANSWER_BYTES", 1_048_576, int),
+            idempotency_wait_seconds=reader.number("IDEMPOTENCY_WAIT_SECONDS", 60.0, float),
             oauth_enabled=reader.boolean("OAUTH_ENABLED"),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             oauth_max_scope=env.get("OAUTH_MAX_SCOPE", "").strip() or "*:R",

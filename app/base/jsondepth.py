@@ -16,6 +16,7 @@ from typing import Any
 
 from app.base.errors import InvalidRequest
 
+MOST = 100  # the highest MAX_JSON_DEPTH allowed, far below Python's recursion limit
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _CHUNK = 4096

@@ -13,14 +13,17 @@ from typing import Any
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
+from app.core.changes import change_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
+from app.core.upserts import UPSERT_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
 from app.odoo.xmlrpc import OdooConnector
+from app.stores import idempotency
 from app.stores.revocation import build_store
 
 
@@ -32,6 +35,8 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
+                                                   settings.idempotency_max_entries)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds,
                                       first_probe=settings.breaker_first_probe_seconds)
         self.connector = OdooConnector(
@@ -47,11 +52,13 @@ class Gateway:
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
-        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
+                                     + change_tools(settings.changes_lag_seconds))
 
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.idempotency.close()
         self.json2.close()
 
     def generate(self, data: dict) -> dict:
@@ -120,13 +127,14 @@ class Gateway:
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
         letter, method = tool.requires(args)
-        if not claims.rules.allows(model, letter, method):
-            grant = f"X({method})" if letter == "X" else letter
-            raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
-                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
-                f"key whose scope includes '{model}:{grant}'."
-            )
+        for needed in (letter, *tool.also):
+            if not claims.rules.allows(model, needed, method):
+                grant = f"X({method})" if needed == "X" else needed
+                raise PermissionDenied(
+                    f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                    f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint "
+                    f"a key whose scope includes '{model}:{letter}{tool.also}'."
+                )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context, claims.transport,
@@ -137,7 +145,7 @@ class Gateway:
                idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
-        def odoo(method: str, args: list, kwargs: dict) -> Any:
+        def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
             if context:
                 kwargs = {**kwargs, "context": context}
             if transport == "json2":  # the API key travels with every call: no session
