@@ -158,3 +158,14 @@ def test_deep_bodies_are_refused_on_the_routes_added_since(api, admin_key, make_
     assert "MAX_JSON_DEPTH" in body["error"]
     registered = oauth.post("/oauth/register", json={"redirect_uris": ["https://app.example.com/cb"]})
     assert registered.status_code == 201
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MAX_JSON_DEPTH", "0"), ("MAX_JSON_DEPTH", "101"), ("MAX_JSON_DEPTH", "deep"),
+    ("BREAKER_FIRST_PROBE_SECONDS", "-1"), ("RATE_LIMIT_DB", "/no/such/dir/counters.sqlite3")])
+def test_bad_hardening_settings_stop_the_start(name, value) -> None:
+    from app.base.config import ConfigError, Settings
+    from tests.conftest import SECRET
+
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({"ENCRYPTION_KEY": SECRET.decode(), name: value})

@@ -99,7 +99,7 @@ class Settings:
             generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
             redis_url=env.get("REDIS_URL", "").strip() or None,
             revocation_db=env.get("REVOCATION_DB", "").strip() or None,
-            rate_limit_db=env.get("RATE_LIMIT_DB", "").strip() or None,
+            rate_limit_db=reader.file_in_writable_dir("RATE_LIMIT_DB"),
             max_json_depth=reader.number("MAX_JSON_DEPTH", 32, int, upper=jsondepth.MOST),
             allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
             allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
@@ -202,6 +202,13 @@ class _Reader:
 
     def flag(self, name: str, default: bool) -> bool:
         return self.boolean(name) if self.env.get(name, "").strip() else default
+
+    def file_in_writable_dir(self, name: str) -> str | None:
+        path = self.env.get(name, "").strip()
+        parent = os.path.dirname(os.path.abspath(path))
+        if path and not (os.path.isdir(parent) and os.access(parent, os.W_OK)):
+            raise ConfigError(f"{name} must be a file in an existing writable directory, got {path!r}")
+        return path or None
 
     def directory(self, name: str) -> str | None:
         path = self.env.get(name, "").strip()
