@@ -169,3 +169,33 @@ def test_bad_hardening_settings_stop_the_start(name, value) -> None:
 
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({"ENCRYPTION_KEY": SECRET.decode(), name: value})
+
+
+def test_rate_limit_counters_lose_no_hit_across_processes_and_threads(tmp_path) -> None:
+    import multiprocessing
+    import threading
+
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    from app.stores.ratelimit import SqliteStorage
+
+    storage = SqliteStorage(f"sqlite://{tmp_path / 'counters.sqlite3'}")
+    item = parse("1000000/hour")
+
+    def hammer() -> None:  # in a forked child: its own connections, as a gunicorn worker
+        limiter = FixedWindowRateLimiter(storage)
+        threads = [threading.Thread(target=lambda: [limiter.hit(item, "k") for _ in range(200)])
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    workers = [multiprocessing.get_context("fork").Process(target=hammer) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    assert storage.get(item.key_for("k")) == 4 * 4 * 200
