@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema
 
-from app.api import responses
+from app.api import file_responses, responses  # noqa: F401 - file_responses registers results
 from app.base import __version__
 
 Body = type[Schema] | Schema | dict | str | None
@@ -138,14 +138,19 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
     if op.description:
         result["description"] = op.description
     if op.body is not None:
-        result["requestBody"] = {"required": True,
-                                 "content": {"application/json": {"schema": _schema(op.body)}}}
+        content = op.body if _is_content(op.body) else {"application/json": {"schema": _schema(op.body)}}
+        result["requestBody"] = {"required": True, "content": content}
     for status in sorted(set(op.errors) | set(_ALWAYS) | ({413} if op.body is not None else set())):
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
             "application/json": {"schema": _schema(op.error_body)}}}
     if op.secured:
         result["security"] = [{name: []} for name in op.security]
     return result
+
+
+def _is_content(body: Body) -> bool:
+    """A dict keyed by media types (several request bodies) rather than one schema."""
+    return isinstance(body, dict) and bool(body) and all("/" in key for key in body)
 
 
 def _schema(body: Body) -> Any:
