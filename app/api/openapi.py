@@ -115,8 +115,10 @@ def build(app: Flask) -> dict:
         if operation is None or rule.endpoint in hidden:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule.endpoint, method)
+            described = _operation(operation, rule.endpoint, method)
+            if rule.arguments:
+                described["parameters"] = _path_parameters(rule.rule)
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = described
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -125,6 +127,14 @@ def build(app: Flask) -> dict:
 def openapi_path(rule: str) -> str:
     """Flask's ``/x/<int:id>`` as OpenAPI's ``/x/{id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _path_parameters(rule: str) -> list[dict]:
+    """Flask's ``<int:id>`` and ``<name>`` as OpenAPI path parameters."""
+    found = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+            for converter, name in found]
 
 
 def _operation(op: Operation, endpoint: str, method: str) -> dict:
