@@ -19,6 +19,9 @@ EXAMPLES = ROOT / "examples"
 CURL = EXAMPLES / "curl"
 TOOLS = ("search", "read", "search_read", "search_count", "fields_get", "default_get", "create", "write",
          "unlink")
+AUTOMATIONS = ("attach_file", "attach_file_base64", "list_attachments", "download_file", "get_report",
+               "post_message", "read_messages", "invoice_order", "post_invoice", "register_payment")
+DOCS = ROOT / "docs"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def curl(script: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_there_is_one_curl_script_per_tool() -> None:
-    assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate"}
+    assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate", *AUTOMATIONS}
 
 
 def test_curl_kit_runs_every_tool(gateway, odoo) -> None:
@@ -89,10 +92,10 @@ def test_curl_scripts_fail_with_the_json_error(gateway) -> None:
 
 
 def test_readme_curl_lines_are_the_scripts() -> None:
-    readme = (ROOT / "README.md").read_text()
+    shown = "\n".join(page.read_text() for page in [ROOT / "README.md", *DOCS.glob("*.md")])
     for script in CURL.glob("*.sh"):
         command = script.read_text().split("set -euo pipefail\n\n", 1)[1]
-        assert command in readme, f"README.md must show {script.name}'s command as it is"
+        assert command in shown, f"README.md or a docs/ page must show {script.name}'s command as it is"
 
 
 def test_python_example(gateway, odoo) -> None:
@@ -117,7 +120,9 @@ def workflow(name: str) -> dict:
     for node in data["nodes"]:
         assert {"id", "name", "type", "typeVersion", "position", "parameters"} <= node.keys()
         if node["type"] == "n8n-nodes-base.httpRequest":
-            assert node["typeVersion"] == 4.2 and node["parameters"]["specifyBody"] == "json"
+            body = node["parameters"].get("contentType") == "multipart-form-data" or \
+                node["parameters"].get("specifyBody") == "json" or not node["parameters"].get("sendBody")
+            assert node["typeVersion"] == 4.2 and body
     return data
 
 
@@ -128,7 +133,8 @@ def replay(file: str, gateway: str, **settings) -> Run:
 
 def test_every_n8n_workflow_is_replayed() -> None:
     assert {p.stem for p in (EXAMPLES / "n8n").glob("*.json")} == {
-        "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors"}
+        "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors",
+        "invoice-and-pay-order"}
 
 
 def test_n8n_mint_key(gateway, odoo) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import ValidationError, validates
+from marshmallow import fields as ma
 
 from app.base.errors import OdooError
 from app.core import fields as odoo_fields
@@ -20,8 +21,8 @@ from app.core.tools import OdooCall, Tool, ToolArgs
 
 class WizardArgs(ToolArgs):
     method = CallArgs._declared_fields["method"]
-    values = odoo_fields.ValuesObject(load_default=dict, metadata={
-        "description": "The wizard's field values (omitted: Odoo's defaults)"})
+    values = ma.Dict(keys=ma.String(), load_default=dict, metadata={
+        "description": "The wizard's field values (omitted or {}: Odoo's defaults)"})
     active_model = odoo_fields.model_name(required=True)
     active_ids = odoo_fields.ids(1000, required=True)
 
