@@ -97,7 +97,9 @@ class Handler(SimpleXMLRPCRequestHandler):
         owner = self.server.owner
         owner.received()
         time.sleep(owner.latency)
-        if owner.failure in ("reset", "hang"):
+        if owner.failure == "hang":
+            owner.released.wait(HANG_CAP)
+        if owner.failure in ("reset", "hang") or owner.stopping:
             self._reset()
             return
         if self.path.startswith("/report/pdf/"):

@@ -4,6 +4,7 @@ rate limits, web sessions, and the two documented wizard flows (invoice an order
 from __future__ import annotations
 
 import base64
+import time
 
 from tests.mcp_rpc import INIT_PARAMS, Rpc
 from tests.test_metrics_e2e import scrape, value
@@ -128,3 +129,21 @@ def test_web_sessions_are_reused_and_renewed(api, admin_key, odoo) -> None:
     assert odoo.count(service="web", method="authenticate") == 2
     unknown = api.call(admin_key, "get_report", model="sale.order", ids=[1], report="sale.nope")
     assert unknown.status_code == 502 and "report name" in unknown.json["error"]
+
+
+def test_reports_are_bounded_in_time_and_size(make_app, odoo) -> None:
+    client = make_app(report_timeout_seconds=0.5, file_max_bytes=400).test_client()
+    key = client.post("/auth/generate", json={"url": odoo.url, "database": "demo", "username": "admin",
+                                              "password": "admin", "scope": "*:R"}).json["api_key"]
+    headers = {"X-API-Key": key}
+    too_big = client.get("/reports/sale.order/sale.report_saleorder/1", headers=headers)
+    assert too_big.status_code == 413 and "FILE_MAX_BYTES" in too_big.json["error"]
+    stored = client.get("/reports/account.move/account.report_invoice/1", headers=headers)
+    assert stored.status_code == 413  # the stored PDF (597 bytes) is refused before its bytes are read
+    odoo.failure = "hang"
+    try:
+        started = time.monotonic()
+        slow = client.get("/reports/sale.order/sale.report_saleorder/2?stored=false", headers=headers)
+        assert slow.status_code == 504 and time.monotonic() - started < 5
+    finally:
+        odoo.failure = None
