@@ -147,3 +147,32 @@ def test_reports_are_bounded_in_time_and_size(make_app, odoo) -> None:
         assert slow.status_code == 504 and time.monotonic() - started < 5
     finally:
         odoo.failure = None
+
+
+def test_every_new_tool_runs_over_both_transports(api, any_key, client, transport) -> None:
+    made = api.result(any_key, "attach_file", model="res.partner", id=3, filename="x.csv", data="YSxiCg==")
+    down = client.get(f"/files/res.partner/3/{made['id']}", headers={"X-API-Key": any_key})
+    assert down.data == b"a,b\n" and down.headers["Content-Type"].startswith("text/csv")
+    posted = api.result(any_key, "post_message", model="res.partner", id=3, body="hi",
+                        attachment_ids=[made["id"]])
+    assert api.result(any_key, "read_messages", model="res.partner", id=3)["messages"][0]["id"] == \
+        posted["message_id"]
+    invoiced = api.result(any_key, "run_wizard", model="sale.advance.payment.inv", method="create_invoices",
+                          active_model="sale.order", active_ids=[3])
+    assert invoiced["next"]["model"] == "account.move"
+    stored = api.result(any_key, "get_report", model="account.move", ids=[1], report="account.report_invoice")
+    assert stored["source"] == "attachment"  # an API key gets what Odoo stored
+    refused = api.call(any_key, "get_report", model="sale.order", ids=[1], report="sale.report_saleorder")
+    assert refused.status_code == 422 and refused.json["status"] == "report_needs_password"
+
+
+def test_openapi_documents_binary_bodies_and_answers(client) -> None:
+    paths = client.get("/openapi.json").json["paths"]
+    upload = paths["/files/{model}/{record_id}"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    assert "application/json" in upload
+    download = paths["/files/{model}/{record_id}/{attachment_id}"]["get"]["responses"]["200"]["content"]
+    assert download["application/octet-stream"]["schema"]["format"] == "binary"
+    pdf = paths["/reports/{model}/{report}/{ids}"]["get"]
+    assert pdf["responses"]["200"]["content"]["application/pdf"]["schema"]["format"] == "binary"
+    assert [p["name"] for p in pdf["parameters"]] == ["model", "report", "ids"]
