@@ -147,3 +147,11 @@ def test_secrets_stay_out_of_the_logs(odoo) -> None:
     assert sessions and not any(sid in output for sid in sessions)
     assert "session_id=" not in output and '"admin"' not in output
 
+
+
+def test_an_upload_retried_with_an_idempotency_key_attaches_once(service, odoo) -> None:
+    key = {**_key(service, odoo, "res.partner:RW"), "Idempotency-Key": "scan-2026-12-01"}
+    answers = [requests.post(f"{service}/files/res.partner/5", headers=key, timeout=10,
+                             files={"file": ("once.txt", b"once", "text/plain")}) for _ in range(2)]
+    assert answers[0].json() == answers[1].json() and answers[1].headers["Idempotent-Replayed"] == "true"
+    assert odoo.count(model="ir.attachment", model_method="create") == 1

@@ -13,12 +13,14 @@ from typing import Any
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
+from app.core.changes import change_tools
 from app.core.chatter import CHATTER_TOOLS
 from app.core.files import file_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
 from app.core.reports import report_tools
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
+from app.core.upserts import UPSERT_TOOLS
 from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
@@ -26,6 +28,7 @@ from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
 from app.odoo.websession import WebSessions
 from app.odoo.xmlrpc import OdooConnector
+from app.stores import idempotency
 from app.stores.revocation import build_store
 
 
@@ -37,6 +40,8 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
+                                                   settings.idempotency_max_entries)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
@@ -54,12 +59,14 @@ class Gateway:
         self.web = WebSessions(settings.report_timeout_seconds, settings.file_max_bytes,
                                settings.pool_max_size, settings.pool_ttl_minutes * 60,
                                guard=self.policy.guard_socket, breaker=self.breaker)
-        self.registry = ToolRegistry(settings.max_limit,
-                                     TOOLS + BUSINESS_TOOLS + automation_tools(settings, self.web))
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
+                                     + change_tools(settings.changes_lag_seconds)
+                                     + automation_tools(settings, self.web))
 
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.idempotency.close()
         self.json2.close()
 
     def generate(self, data: dict) -> dict:
@@ -128,13 +135,14 @@ class Gateway:
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
         letter, method = tool.requires(args)
-        if not claims.rules.allows(model, letter, method):
-            grant = f"X({method})" if letter == "X" else letter
-            raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
-                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
-                f"key whose scope includes '{model}:{grant}'."
-            )
+        for needed in (letter, *tool.also):
+            if not claims.rules.allows(model, needed, method):
+                grant = f"X({method})" if needed == "X" else needed
+                raise PermissionDenied(
+                    f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                    f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint "
+                    f"a key whose scope includes '{model}:{letter}{tool.also}'."
+                )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context, claims.transport,

@@ -19,7 +19,8 @@ from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
 from app.core.schemas import summarize
 
-OdooCall = Callable[[str, list, dict], Any]
+# odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
+OdooCall = Callable[..., Any]
 
 
 class ToolArgs(Schema):
@@ -181,6 +182,7 @@ class Tool:
     run: Callable[[OdooCall, dict], dict]
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
+    also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
 
     def requires(self, arguments: dict) -> tuple[str, str | None]:
         """The scope letter (and, for X, the method) these loaded arguments need."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.idempotency import once
 from app.api.openapi import documented
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
@@ -44,21 +46,25 @@ def _run(tool: str, arguments: dict) -> dict:
 
 @bp.post("/files/<model>/<int:record_id>")
 @documented("Attach a file to a record (multipart/form-data or base64 JSON); needs W on the model",
-            body=_UPLOAD, ok="AttachFileResult", errors=_ERRORS, secured=True, tag="files")
-def upload(model: str, record_id: int) -> dict:
-    limit = current_app.extensions["gateway"].settings.file_max_bytes
+            body=_UPLOAD, ok="AttachFileResult", errors=_ERRORS, secured=True, tag="files", idempotent=True)
+def upload(model: str, record_id: int) -> Response | dict:
+    gateway = current_app.extensions["gateway"]
+    key_id = gateway.open_key(api_key_from_headers()).key_id  # the key before the body, as everywhere
+    limit = gateway.settings.file_max_bytes
     request.max_content_length = limit * 4 // 3 + 65_536  # base64 and multipart framing
+    too_large = PayloadTooLarge(f"The file is larger than FILE_MAX_BYTES ({limit} bytes).")
+
     try:
-        if request.mimetype == "multipart/form-data":
-            fields = _multipart()
-        else:
-            body = json_body()
-            fields = body if isinstance(body, dict) else {}
+        fields = _multipart() if request.mimetype == "multipart/form-data" else json_body()
     except RequestEntityTooLarge:
-        raise PayloadTooLarge(f"The file is larger than FILE_MAX_BYTES ({limit} bytes).") from None
-    arguments = {"model": model, "id": record_id, **{k: v for k, v in fields.items()
-                                                     if k in ("filename", "data", "mimetype", "context")}}
-    return {"result": _run("attach_file", arguments)}
+        raise too_large from None
+    given = fields if isinstance(fields, dict) else {}
+    arguments = {"model": model, "id": record_id, **{
+        k: v for k, v in given.items() if k in ("filename", "data", "mimetype", "context")}}
+    # An Idempotency-Key retry of the same upload answers the first answer again; the parsed
+    # fields stand for the body, since multipart boundaries differ between retries.
+    return once(key_id, lambda: {"result": _run("attach_file", arguments)},
+                json.dumps(arguments, sort_keys=True).encode())
 
 
 def _multipart() -> dict:
