@@ -90,33 +90,3 @@ def test_mcp_tool_calls_count_against_the_key(api, make_app) -> None:
     refused = rpc.result("tools/call", arguments)
     assert refused["isError"] is True and refused["structuredContent"]["status"] == "rate_limited"
     assert_error(api.call(key, "search", model="res.partner"), 429, "rate_limited")
-
-
-def test_concurrent_first_hits_never_fail_on_the_expiry_timer(make_app) -> None:
-    """limits' in-memory storage starts its expiry timer unguarded: concurrent hits could start
-    the same Timer twice (RuntimeError, a 500). Many threads hitting at once all get counted."""
-    import threading
-
-    from app.api.security import limit_key
-
-    app = make_app(rate_limit="100000/minute")
-    storage = app.extensions["security"].limiter.limiter.storage
-    failures: list[BaseException] = []
-    start = threading.Barrier(16)
-
-    def hit(number: int) -> None:
-        start.wait()
-        with app.app_context():
-            for round_ in range(50):
-                try:
-                    limit_key(f"key-{number}-{round_}")
-                except BaseException as error:  # noqa: BLE001 - any failure is the finding
-                    failures.append(error)
-                storage.timer.join()  # let the timer end, so the next hit restarts it
-
-    threads = [threading.Thread(target=hit, args=(n,)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.idempotency import mcp_once
+from app.base import jsondepth
 from app.base.errors import GatewayError, InvalidRequest, ToolNotFound
 from app.core.keys import KeyClaims
 from app.core.scopes import Scope
@@ -93,7 +94,7 @@ class McpServer:
     def handle(self, raw: bytes, api_key: str | None, version_header: str | None) -> Reply:
         """Answer one POST body: parse, check the key and version, then run the message(s)."""
         try:
-            message = _parse(raw)
+            message = _parse(raw, self.gateway.settings.max_json_depth, self.request_id)
         except RpcError as error:
             return Reply(error.http_status, error.answer())
         try:
@@ -236,8 +237,7 @@ class McpServer:
         except Exception:
             log.exception("request_id=%s unexpected error in MCP tool %s", self.request_id, name)
             return 500, self._tool_error(GatewayError())
-        return 200, {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result,
-                     "isError": False}
+        return 200, {**tool_content(result), "isError": False}
 
     def _tool_error(self, error: GatewayError) -> dict:
         payload = error.payload(self.request_id)
@@ -260,9 +260,12 @@ def granted_letters(rules: Scope) -> set[str]:
     return rules.letters_anywhere()
 
 
-def _parse(raw: bytes) -> Any:
+def _parse(raw: bytes, max_depth: int, request_id: str | None) -> Any:
     try:
-        return json.loads(raw)
+        return jsondepth.loads(raw, max_depth)
+    except jsondepth.TooDeep as error:
+        refused = error.refusal()
+        raise RpcError(INVALID_REQUEST, refused.message, refused.payload(request_id), 400) from None
     except (ValueError, UnicodeDecodeError):
         raise RpcError(PARSE_ERROR, "Parse error: the body is not valid JSON.", http_status=400) from None
 
@@ -280,6 +283,22 @@ def _id_of(message: Any) -> Any:
 
 def _invalid_arguments(name: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid arguments for tool {name!r}: arguments must be a JSON object.")
+
+
+def tool_content(result: dict) -> dict:
+    """A tool result as MCP content: JSON text, plus the file as an embedded resource (base64 blob).
+
+    Files and PDFs (``download_file``, ``get_report``) travel once, in the resource; the text and
+    ``structuredContent`` carry the rest (name, size, checksum) without the bytes.
+    """
+    if not (isinstance(result.get("data"), str) and result.get("mimetype")):
+        return {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result}
+    meta = {k: v for k, v in result.items() if k != "data"}
+    where = result.get("attachment_id") or result.get("id") or ",".join(map(str, result.get("ids", [])))
+    uri = f"odoo://{result.get('model')}/{result.get('report') or 'ir.attachment'}/{where}"
+    resource = {"uri": uri, "mimeType": result["mimetype"], "blob": result["data"]}
+    return {"content": [{"type": "text", "text": _text(meta)}, {"type": "resource", "resource": resource}],
+            "structuredContent": meta}
 
 
 def _text(result: Any) -> str:

@@ -14,15 +14,20 @@ from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
 from app.core.changes import change_tools
+from app.core.chatter import CHATTER_TOOLS
+from app.core.files import file_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.reports import report_tools
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
 from app.core.upserts import UPSERT_TOOLS
+from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.jsonrpc import JsonRpcConnector
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
+from app.odoo.websession import WebSessions
 from app.odoo.xmlrpc import OdooConnector
 from app.stores import idempotency
 from app.stores.revocation import build_store
@@ -38,7 +43,8 @@ class Gateway:
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
         self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
                                                    settings.idempotency_max_entries)
-        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds,
+                                      first_probe=settings.breaker_first_probe_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket, breaker=self.breaker,
@@ -56,8 +62,12 @@ class Gateway:
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
+        self.web = WebSessions(settings.report_timeout_seconds, settings.file_max_bytes,
+                               settings.pool_max_size, settings.pool_ttl_minutes * 60,
+                               guard=self.policy.guard_socket, breaker=self.breaker)
         self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
-                                     + change_tools(settings.changes_lag_seconds))
+                                     + change_tools(settings.changes_lag_seconds)
+                                     + automation_tools(settings, self.web))
 
     def close(self) -> None:
         self.connector.close()
@@ -151,8 +161,8 @@ class Gateway:
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
-            if context:
-                kwargs = {**kwargs, "context": context}
+            if context or "context" in kwargs:  # a tool's own context (bin_size) goes over the key's
+                kwargs = {**kwargs, "context": {**context, **kwargs.get("context", {})}}
             if transport == "json2":  # the API key travels with every call: no session
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
             rpc = self._rpc(transport)
@@ -164,6 +174,7 @@ class Gateway:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise
 
+        odoo.credentials = credentials  # type: ignore[attr-defined]  # reports log in to the web side
         return odoo
 
     def _rpc(self, transport: str):  # type: ignore[no-untyped-def]
@@ -176,6 +187,12 @@ class Gateway:
         if most and (ttl is None or ttl > most):
             raise InvalidRequest(f"expires_in must be at most {most} seconds on this gateway.")
         return ttl
+
+
+def automation_tools(settings: Settings, web: WebSessions) -> tuple:
+    """Files, reports, chatter and wizards (issue 14 items 1-4)."""
+    return (file_tools(settings.file_max_bytes) + report_tools(web, settings.file_max_bytes)
+            + CHATTER_TOOLS + WIZARD_TOOLS)
 
 
 def describe(claims: KeyClaims) -> dict:
