@@ -213,7 +213,7 @@ class McpServer:
                 raise _invalid_arguments(name)
             self.note(model=arguments.get("model"))
             self.limit(claims.key_id)
-            result = self.gateway.call(claims, name, arguments)
+            result = self.gateway.call(claims, name, arguments, face="mcp")
         except ToolNotFound as error:
             raise RpcError(INVALID_PARAMS, error.message, error.payload(self.request_id)) from None
         except GatewayError as error:

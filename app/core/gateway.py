@@ -13,7 +13,9 @@ from typing import Any
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
+from app.core.fieldpolicy import FieldCatalog, FieldGuard
 from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.lean import bound
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
 from app.odoo.breaker import CircuitBreaker
@@ -47,6 +49,7 @@ class Gateway:
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
         self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
+        self.catalog = FieldCatalog(settings.pool_ttl_minutes * 60)  # fields_get per login and model
 
     def close(self) -> None:
         self.connector.close()
@@ -108,8 +111,8 @@ class Gateway:
         self.revocations.revoke(key_id)
         return {"status": "revoked", "key_id": key_id}
 
-    def call(self, claims: KeyClaims, name: str, arguments: dict) -> dict:
-        """Run tool ``name`` with ``arguments`` for the key's owner."""
+    def call(self, claims: KeyClaims, name: str, arguments: dict, face: str = "rest") -> dict:
+        """Run tool ``name`` with ``arguments`` for the key's owner (``face``: "rest" or "mcp")."""
         tool = self.registry.get(name)
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
@@ -122,10 +125,31 @@ class Gateway:
                 f"key whose scope includes '{model}:{grant}'."
             )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
+        lean = bool(args.pop("lean", face == "mcp")) and bool(tool.fields and tool.fields.lean)
+        guard = None
+        if claims.rules.field_restricted or lean:
+            guard = FieldGuard(claims.rules, self._describer(claims))
+            args = guard.prepare(tool, args, lean)
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context, claims.transport,
                            idempotent=tool.letter == "R")
-        return {**tool.run(odoo, args), "model": model}
+        answer = tool.run(odoo, args)
+        if guard is not None:
+            answer = guard.filter(tool, model, answer)
+        if lean:
+            answer = bound(answer, args, self.settings.lean_answer_bytes)
+        return {**answer, "model": model}
+
+    def _describer(self, claims: KeyClaims):
+        """``describe(model)``: each field's type and relation, cached per login and model."""
+        credentials = claims.credentials
+
+        def describe(model: str) -> dict:
+            odoo = self._bound(credentials, model, {}, claims.transport, idempotent=True)
+            key = (credentials.url, credentials.database, credentials.username, claims.transport, model)
+            return self.catalog.get(key, lambda: odoo("fields_get", [], {"attributes": ["type", "relation"]}))
+
+        return describe
 
     def _bound(self, credentials: Credentials, model: str, context: dict, transport: str,
                idempotent: bool):
