@@ -85,7 +85,7 @@ class FieldGuard:
             if args.get(name) is None:
                 filled = self.readable_names(model, lean and spec.lean)
                 if filled is not None:
-                    args[name] = filled
+                    args[name] = filled or ["id"]  # never []: Odoo reads every field for []
         if self.rules.field_restricted and spec.measures and not any(args.get(n) for n in spec.measures):
             # Odoo up to 16 aggregates every stored field when none is named: name the count only.
             args[spec.measures[0]] = ["__count"]
@@ -202,8 +202,9 @@ class FieldGuard:
         letter, method = tool.requires(args)
         if letter != "X":
             raise denied(f"With field rules in its scope ({self.rules}), this key cannot run "
-                         f"{method!r} through {tool.name!r}: use the {method!r} tool, which "
-                         "applies the field rules.")
+                         f"{method!r} through {tool.name!r}: it reads or writes records the way the "
+                         "dedicated tools do (read, search_read, create, write, ...), and only they "
+                         "apply the field rules.")
         if self.rules.grant_for(model).methods is None:
             raise denied(f"This API key's scope ({self.rules}) has field rules, and a method can "
                          f"read or write any field: name it explicitly, as '{model}:X({method})'.")

@@ -76,7 +76,7 @@ class Gateway:
             "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
             "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
-            "transport": transport,
+            "transport": transport, "field_rules": scope.field_rules(),
         }
 
     def issue_offline(self, data: dict) -> dict:
@@ -185,6 +185,7 @@ def describe(claims: KeyClaims) -> dict:
         "expires": iso(claims.expires_at),
         "credentials": {**claims.credentials.public(), "scope": claims.scope},
         "transport": claims.transport,
+        "field_rules": claims.rules.field_rules(),
     }
 
 

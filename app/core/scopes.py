@@ -127,6 +127,19 @@ class Scope:
         grants = [*self.exact.values(), *(grant for _, grant in self.prefixes), self.default or _DENY]
         return any(grant.field_restricted for grant in grants)
 
+    def field_rules(self) -> list[dict]:
+        """Each entry's field rules, for people: [{"model", "read": {"allow": [...]}, ...}]."""
+        entries = [*self.exact.items(), *((f"{p}*", g) for p, g in self.prefixes)]
+        if self.default is not None:
+            entries.append(("*", self.default))
+        shown = []
+        for pattern, grant in entries:
+            rules = {what: {"deny" if rule.deny else "allow": list(rule.patterns)}
+                     for what, rule in (("read", grant.read), ("write", grant.write)) if rule}
+            if rules:
+                shown.append({"model": pattern, **rules})
+        return shown
+
     def allows(self, model: str, letter: str, method: str | None = None) -> bool:
         """Whether ``letter`` is granted on ``model``; X also needs the ``method`` when restricted."""
         return self.grant_for(model).allows(letter, method)

@@ -1,0 +1,185 @@
+"""Field-level scopes end to end: every tool, over REST and MCP, on both transports.
+
+Refused calls are checked against the sandbox's call log: they never reach Odoo (at most the
+``fields_get`` the gateway needs to follow a dotted path through a relation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sandbox.models import MODELS
+from tests.conftest import ADMIN_API_KEY
+from tests.mcp_rpc import Rpc
+
+SCOPE = (
+    "res.partner:R[name,email,phone,parent_id,display_name,child_ids,is_company]"
+    "W[email,phone,child_ids,category_id]X(address_get),"
+    "res.partner.category:R[name]W[-color],"
+    "sale.order:R[-amount_total,-date_*]WX(action_confirm),"
+    "product.product:RX,*:R"
+)
+SO_READ = [name for name in MODELS["sale.order"].fields
+           if name != "amount_total" and not name.startswith("date_")]
+PARTNER_READ = ["child_ids", "display_name", "email", "is_company", "name", "parent_id", "phone"]
+P, CAT, SO = "res.partner", "res.partner.category", "sale.order"
+
+# (tool, arguments, hidden name the message must quote, fields_get may run first)
+REFUSED: list[tuple[str, dict, str, bool]] = [
+    ("read", {"model": P, "ids": [1], "fields": ["name", "city"]}, "'city'", False),
+    ("search_read", {"model": P, "fields": ["comment"]}, "'comment'", False),
+    ("search_read", {"model": P, "domain": [["city", "=", "Fremont"]]}, "'city'", False),
+    ("search", {"model": P, "domain": ["|", ["name", "=", "x"], ["city", "=", "y"]]}, "'city'", False),
+    ("search_count", {"model": P, "domain": ["!", ["comment", "=", False]]}, "'comment'", False),
+    ("search", {"model": P, "domain": [["parent_id.city", "=", "Fremont"]]}, "'city'", True),
+    ("search", {"model": SO, "domain": [["partner_id.comment", "!=", False]]}, "'comment'", True),
+    ("search", {"model": P, "domain": [["child_ids", "any", [["city", "=", "x"]]]]}, "'city'", True),
+    ("search", {"model": SO, "domain": [["date_order", ">", "2025-01-01"]]}, "'date_order'", False),
+    ("search_read", {"model": P, "fields": ["name"], "order": "city desc"}, "'city'", False),
+    ("read_group", {"model": P, "fields": ["color:sum"], "groupby": ["parent_id"]}, "'color'", False),
+    ("read_group", {"model": P, "fields": ["n:sum(color)"], "groupby": ["parent_id"]}, "'color'", False),
+    ("read_group", {"model": P, "groupby": ["city"]}, "'city'", False),
+    ("read_group", {"model": P, "groupby": ["parent_id"], "orderby": "color"}, "'color'", False),
+    ("read_group", {"model": SO, "fields": ["amount_total:sum"], "groupby": ["state"]},
+     "'amount_total'", False),
+    ("fields_get", {"model": P, "fields": ["city"]}, "'city'", False),
+    ("default_get", {"model": P, "fields": ["lang"]}, "'lang'", False),
+    ("name_search", {"model": P, "name": "azure"}, "only an empty name", False),
+    ("name_search", {"model": CAT, "name": ""}, "'display_name'", False),
+    ("create", {"model": P, "values": {"name": "New"}}, "'name'", False),
+    ("create", {"model": CAT, "values": [{"name": "a"}, {"name": "b", "color": 3}]}, "'color'", False),
+    ("write", {"model": P, "ids": [4], "values": {"email": "a@b.c", "city": "Paris"}}, "'city'", False),
+    ("write", {"model": P, "ids": [2], "values": {"child_ids": [[0, 0, {"email": "k@x", "city": "P"}]]}},
+     "'city'", True),
+    ("write", {"model": P, "ids": [2], "values": {"category_id": [[1, 1, {"color": 3}]]}},
+     "'color'", True),
+    ("call", {"model": P, "method": "copy", "ids": [1]}, "'copy' through 'call'", False),
+    ("call", {"model": P, "method": "search_read", "args": [[]]}, "'search_read' through", False),
+    ("call", {"model": P, "method": "toggle_active", "ids": [1]}, "X(toggle_active)", False),
+    ("call", {"model": "product.product", "method": "toggle_active", "ids": [1]},
+     "'product.product:X(toggle_active)'", False),
+]
+
+# (tool, arguments, fields Odoo must be asked for or None, answer keys allowed on records)
+ALLOWED: list[tuple[str, dict, Any]] = [
+    ("read", {"model": P, "ids": [1, 2]}, PARTNER_READ),
+    ("read", {"model": P, "ids": [4], "fields": ["name", "email"]}, ["name", "email"]),
+    ("search_read", {"model": P, "fields": ["name"], "domain": [["parent_id.name", "ilike", "Azure"]],
+                     "order": "email desc"}, ["name"]),
+    ("search_read", {"model": SO, "limit": 2}, "sale.order minus amount_total and date_*"),
+    ("search", {"model": P, "domain": ["|", ["email", "!=", False], "!", ["phone", "=", False]]}, None),
+    ("search_count", {"model": P, "domain": [["child_ids", "any", [["name", "ilike", "a"]]]]}, None),
+    ("search", {"model": "res.company", "domain": [["name", "!=", False]]}, None),
+    ("fields_get", {"model": P}, PARTNER_READ),
+    ("default_get", {"model": P}, PARTNER_READ),
+    ("read_group", {"model": P, "groupby": ["parent_id"]}, ["__count"]),
+    ("read_group", {"model": SO, "fields": ["id:count"], "groupby": ["state"], "orderby": "state"},
+     ["id:count"]),
+    ("name_search", {"model": P, "domain": [["is_company", "=", True]]}, None),
+    ("write", {"model": P, "ids": [4], "values": {"email": "b@x.example", "phone": "1"}}, None),
+    ("write", {"model": P, "ids": [2], "values": {"child_ids": [[1, 4, {"phone": "2"}], [4, 5, 0]]}},
+     None),
+    ("create", {"model": CAT, "values": {"name": "New tag"}}, None),
+    ("call", {"model": P, "method": "address_get", "ids": [2]}, None),
+    ("call", {"model": SO, "method": "action_confirm", "ids": [1]}, None),
+]
+
+
+class Face:
+    """Runs a tool over REST or over MCP and answers (ok, payload) the same way."""
+
+    def __init__(self, api, key: str, kind: str) -> None:
+        self.api, self.key, self.kind = api, key, kind
+
+    def run(self, tool: str, arguments: dict) -> tuple[bool, dict]:
+        if self.kind == "rest":
+            response = self.api.client.post("/tools/call", json={"name": tool, "arguments": arguments},
+                                            headers={"X-API-Key": self.key})
+            if response.status_code == 200:
+                return True, response.json["result"]
+            assert response.status_code == 403, response.json
+            return False, response.json
+        result = Rpc(self.api.client, self.key).result(
+            "tools/call", {"name": tool, "arguments": arguments})
+        return not result["isError"], result["structuredContent"]
+
+
+@pytest.fixture(params=["rest", "mcp"])
+def face(request: pytest.FixtureRequest, api, transport: str) -> Face:
+    key = api.key(password=ADMIN_API_KEY, transport=transport, scope=SCOPE)
+    api.odoo.clear_calls()
+    return Face(api, key, request.param)
+
+
+@pytest.mark.parametrize(("tool", "arguments", "named", "probes"), REFUSED,
+                         ids=[f"{row[0]}-{i}" for i, row in enumerate(REFUSED)])
+def test_refused_calls_never_reach_odoo(face: Face, api, tool: str, arguments: dict, named: str,
+                                        probes: bool) -> None:
+    ok, payload = face.run(tool, arguments)
+    assert not ok
+    assert payload["status"] == "permission_denied"
+    assert named in payload["error"]
+    reached = {call.model_method for call in api.odoo_calls()}
+    assert reached <= ({"fields_get"} if probes else set())
+
+
+@pytest.mark.parametrize(("tool", "arguments", "asked"), ALLOWED,
+                         ids=[f"{row[0]}-{i}" for i, row in enumerate(ALLOWED)])
+def test_allowed_calls_run_with_only_allowed_fields(face: Face, api, tool: str, arguments: dict,
+                                                    asked: Any) -> None:
+    ok, payload = face.run(tool, arguments)
+    assert ok, payload
+    sent = api.odoo.sent(tool if tool != "call" else arguments["method"])
+    assert len(sent) == 1
+    if face.kind == "mcp" and tool == "read" and "fields" not in arguments:
+        asked = ["id", *(n for n in asked if n != "child_ids")]  # MCP lean default: no x2many
+    if isinstance(asked, list):
+        named = sent[0].get("fields") or sent[0].get("allfields") or sent[0].get("fields_list")
+        assert sorted(named) == sorted(asked)
+    elif asked is not None:  # a deny list: every field of the model but the denied ones
+        assert sorted(sent[0]["fields"]) == sorted(SO_READ)
+    readable = {"id", *(PARTNER_READ if arguments["model"] == P else SO_READ)}
+    for record in payload.get("records", []):
+        assert set(record) <= readable
+    if tool == "fields_get":
+        assert set(payload["fields"]) == set(PARTNER_READ)
+
+
+def test_fields_get_describes_only_the_readable_fields(api, transport: str) -> None:
+    key = api.key(password=ADMIN_API_KEY, transport=transport, scope="res.partner:R[-c*,-email]")
+    described = api.result(key, "fields_get", model=P)["fields"]
+    assert "email" not in described and "city" not in described and "comment" not in described
+    assert {"name", "phone", "parent_id"} <= set(described)
+    assert api.result(key, "fields_get", model=P)["count"] == len(described)
+
+
+def test_the_relation_of_a_dotted_path_is_asked_once_per_login(api) -> None:
+    key = api.key(scope=SCOPE)
+    api.odoo.clear_calls()
+    for _ in range(3):
+        api.result(key, "search", model=P, domain=[["parent_id.name", "ilike", "a"]])
+    assert api.odoo.count(model_method="fields_get") == 1
+    assert api.odoo.count(model_method="search") == 3
+
+
+def test_keys_without_field_rules_keep_odoos_behaviour(api) -> None:
+    key = api.key(scope="res.partner:RWX,*:R")
+    api.odoo.clear_calls()
+    records = api.result(key, "read", model=P, ids=[1])["records"]
+    assert "city" in records[0] and "comment" in records[0]
+    api.result(key, "call", model=P, method="copy", ids=[1])
+    assert "fields" not in api.odoo.sent("read")[0]
+    assert api.odoo.count(model_method="fields_get") == 0
+
+
+def test_a_batch_answers_a_refused_call_in_place(api) -> None:
+    key = api.key(scope=SCOPE)
+    api.odoo.clear_calls()
+    calls = [{"name": "read", "arguments": {"model": P, "ids": [1], "fields": ["city"]}},
+             {"name": "read", "arguments": {"model": P, "ids": [1], "fields": ["email"]}}]
+    answer = api.client.post("/tools/batch", json={"calls": calls}, headers={"X-API-Key": key}).json
+    assert [r["ok"] for r in answer["results"]] == [False, True]
+    assert answer["results"][0]["http_status"] == 403
+    assert [c["fields"] for c in api.odoo.sent("read")] == [["email"]]
