@@ -15,7 +15,7 @@ from app.base.errors import ScopeInvalid
 
 _ITEM = re.compile(r"^-?[A-Za-z_*][A-Za-z0-9_*]*$")
 # A bracket list follows the letter it restricts: R[...] or W[...].
-BRACKETS = re.compile(r"([A-Za-z]?)\s*\[([^\[\]]*)\]")
+BRACKETS = re.compile(r"([A-Za-z]?)\[([^\[\]]*)\]")
 ALWAYS_READABLE = frozenset({"id"})
 
 
@@ -47,7 +47,8 @@ def parse_rule(entry: str, letter: str, listed: str) -> FieldRule | None:
     items = [item.strip() for item in listed.split(",")]
     if letter not in ("R", "W"):
         raise ScopeInvalid(
-            f"Scope entry {entry!r}: only R and W take a field list, as R[name,email] or W[note]."
+            f"Scope entry {entry!r}: only R and W take a field list, right after the letter: "
+            "R[name,email] or W[note]."
         )
     bad = [item for item in items if not _ITEM.match(item)]
     if bad:

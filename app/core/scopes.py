@@ -57,6 +57,8 @@ class Grant:
         return self.read is None or name in ALWAYS_READABLE or self.read.allows(name)
 
     def writable(self, name: str) -> bool:
+        if name in ALWAYS_READABLE:
+            return False  # an id is never written
         return "W" in self.letters and (self.write is None or self.write.allows(name))
 
     def __str__(self) -> str:
