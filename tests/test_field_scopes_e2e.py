@@ -147,6 +147,15 @@ def test_allowed_calls_run_with_only_allowed_fields(face: Face, api, tool: str, 
         assert set(payload["fields"]) == set(PARTNER_READ)
 
 
+def test_an_omitted_order_sorts_by_id_not_by_a_hidden_default(api) -> None:
+    key = api.key(scope=SCOPE)
+    api.odoo.clear_calls()
+    ids = api.result(key, "search", model=SO)["ids"]  # sale.order sorts by date_order desc
+    assert ids == sorted(ids) and api.odoo.sent("search")[0]["order"] == "id"
+    api.result(key, "search", model=SO, order="name desc")
+    assert api.odoo.sent("search")[1]["order"] == "name desc"
+
+
 def test_fields_get_describes_only_the_readable_fields(api, transport: str) -> None:
     key = api.key(password=ADMIN_API_KEY, transport=transport, scope="res.partner:R[-c*,-email]")
     described = api.result(key, "fields_get", model=P)["fields"]

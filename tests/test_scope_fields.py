@@ -117,7 +117,7 @@ def test_minting_and_validating_show_the_canonical_field_rules(api) -> None:
     shown = api.client.post("/auth/validate", json={"api_key": minted["api_key"]}).json
     assert shown["credentials"]["scope"] == minted["scope"] and shown["field_rules"] == SHOWN
     plain = api.client.post("/auth/validate", json={"api_key": api.key(scope="*:R")}).json
-    assert plain["field_rules"] == []
+    assert "field_rules" not in plain  # keys without field rules keep their answer's shape
 
 
 @pytest.mark.parametrize(("scope", "named"), [

@@ -36,7 +36,7 @@ class FieldArgs:
     measures: tuple[str, ...] = ()  # read_group aggregates: 'f', 'f:agg', 'alias:agg(f)'
     groupby: tuple[str, ...] = ()  # 'f' or 'date_f:month'
     domains: tuple[str, ...] = ()  # domains filtering the tool's model
-    orders: tuple[str, ...] = ()  # 'f1 asc, f2 desc'
+    orders: tuple[str, ...] = ()  # 'f1 asc, f2 desc'; omitted under read rules -> 'id'
     values: tuple[str, ...] = ()  # values written: an object or a list of objects
     texts: tuple[str, ...] = ()  # free text Odoo matches against name fields (name_search)
     answer: tuple[str, ...] = ()  # answer keys holding records or {field: ...} objects to filter
@@ -86,6 +86,10 @@ class FieldGuard:
                 filled = self.readable_names(model, lean and spec.lean)
                 if filled is not None:
                     args[name] = filled or ["id"]  # never []: Odoo reads every field for []
+        if self.rules.field_restricted and self.rules.grant_for(model).read is not None:
+            for name in spec.orders if not spec.groupby else ():  # groups sort by their groupby
+                # Odoo's default order may sort on a hidden field (sale.order: date_order desc).
+                args[name] = args.get(name) or "id"
         if self.rules.field_restricted and spec.measures and not any(args.get(n) for n in spec.measures):
             # Odoo up to 16 aggregates every stored field when none is named: name the count only.
             args[spec.measures[0]] = ["__count"]

@@ -76,7 +76,7 @@ class Gateway:
             "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
             "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
-            "transport": transport, "field_rules": scope.field_rules(),
+            "transport": transport, **_field_rules(scope),
         }
 
     def issue_offline(self, data: dict) -> dict:
@@ -185,8 +185,14 @@ def describe(claims: KeyClaims) -> dict:
         "expires": iso(claims.expires_at),
         "credentials": {**claims.credentials.public(), "scope": claims.scope},
         "transport": claims.transport,
-        "field_rules": claims.rules.field_rules(),
+        **_field_rules(claims.rules),
     }
+
+
+def _field_rules(scope: Scope) -> dict:
+    """``{"field_rules": [...]}`` when the scope has some (answers keep their shape otherwise)."""
+    rules = scope.field_rules()
+    return {"field_rules": rules} if rules else {}
 
 
 def iso(timestamp: int | None) -> str | None:
