@@ -21,7 +21,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """The service's configuration; see the README's table for each variable."""
+    """The service's configuration; see docs/configuration.md for each variable."""
 
     encryption_keys: tuple[bytes, ...] = field(repr=False)
     pool_ttl_minutes: float = 60.0
@@ -37,7 +37,7 @@ class Settings:
     port: int = 3000
     web_concurrency: int = 2
     gunicorn_threads: int = 8
-    # Security and key lifecycle (README: "Security and key lifecycle").
+    # Security and key lifecycle (docs/security.md).
     generate_token: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
     revocation_db: str | None = None
