@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.core.tools import SearchArgs, Tool, ToolRegistry
 from sandbox.models import MODELS
 from tests.conftest import ADMIN_API_KEY
 from tests.mcp_rpc import Rpc
@@ -17,7 +18,7 @@ from tests.mcp_rpc import Rpc
 SCOPE = (
     "res.partner:R[name,email,phone,parent_id,display_name,child_ids,is_company]"
     "W[email,phone,child_ids,category_id]X(address_get),"
-    "res.partner.category:R[name]W[-color],"
+    "res.partner.category:R[name]W[-color]D,"
     "sale.order:R[-amount_total,-date_*]WX(action_confirm),"
     "product.product:RX,*:R"
 )
@@ -55,6 +56,7 @@ REFUSED: list[tuple[str, dict, str, bool]] = [
      "'city'", True),
     ("write", {"model": P, "ids": [2], "values": {"category_id": [[1, 1, {"color": 3}]]}},
      "'color'", True),
+    ("unlink", {"model": P, "ids": [14]}, "does not grant D", False),
     ("call", {"model": P, "method": "copy", "ids": [1]}, "'copy' through 'call'", False),
     ("call", {"model": P, "method": "search_read", "args": [[]]}, "'search_read' through", False),
     ("call", {"model": P, "method": "toggle_active", "ids": [1]}, "X(toggle_active)", False),
@@ -82,6 +84,7 @@ ALLOWED: list[tuple[str, dict, Any]] = [
     ("write", {"model": P, "ids": [2], "values": {"child_ids": [[1, 4, {"phone": "2"}], [4, 5, 0]]}},
      None),
     ("create", {"model": CAT, "values": {"name": "New tag"}}, None),
+    ("unlink", {"model": CAT, "ids": [4]}, None),  # D has no fields
     ("call", {"model": P, "method": "address_get", "ids": [2]}, None),
     ("call", {"model": SO, "method": "action_confirm", "ids": [1]}, None),
 ]
@@ -181,6 +184,19 @@ def test_keys_without_field_rules_keep_odoos_behaviour(api) -> None:
     api.result(key, "call", model=P, method="copy", ids=[1])
     assert "fields" not in api.odoo.sent("read")[0]
     assert api.odoo.count(model_method="fields_get") == 0
+
+
+def test_a_tool_that_declares_no_fields_is_closed_to_keys_with_field_rules(api) -> None:
+    gateway = api.client.application.extensions["gateway"]
+    peek = Tool("peek", "R", "Reads whatever it likes.", SearchArgs,
+                lambda odoo, a: {"records": odoo("search_read", [a["domain"]], {})})
+    gateway.registry = ToolRegistry(100, (*gateway.registry._tools.values(), peek))
+    key = api.key(scope=SCOPE)
+    api.odoo.clear_calls()
+    refused = api.call(key, "peek", model="res.company")
+    assert refused.status_code == 403 and "does not declare" in refused.json["error"]
+    assert api.odoo_calls() == []
+    assert api.call(api.key(scope="*:R"), "peek", model="res.company").status_code == 200
 
 
 def test_a_batch_answers_a_refused_call_in_place(api) -> None:
