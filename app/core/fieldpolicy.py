@@ -81,19 +81,23 @@ class FieldGuard:
         model, args = args["model"], {**args}
         if self.rules.field_restricted:
             self._check(tool, spec, model, args)
+            self._defaults(spec, model, args)
         for name in spec.names if spec else ():
             if args.get(name) is None:
                 filled = self.readable_names(model, lean and spec.lean)
                 if filled is not None:
                     args[name] = filled or ["id"]  # never []: Odoo reads every field for []
-        if self.rules.field_restricted and self.rules.grant_for(model).read is not None:
-            for name in spec.orders if not spec.groupby else ():  # groups sort by their groupby
-                # Odoo's default order may sort on a hidden field (sale.order: date_order desc).
+        return args
+
+    def _defaults(self, spec: FieldArgs, model: str, args: dict) -> None:
+        """Odoo's defaults that could reveal hidden fields, replaced by safe ones."""
+        if self.rules.grant_for(model).read is not None and not spec.groupby:
+            for name in spec.orders:  # (groups sort by their groupby instead)
+                # A model's default order may sort on a hidden field (sale.order: date_order desc).
                 args[name] = args.get(name) or "id"
-        if self.rules.field_restricted and spec.measures and not any(args.get(n) for n in spec.measures):
+        if spec.measures and not any(args.get(name) for name in spec.measures):
             # Odoo up to 16 aggregates every stored field when none is named: name the count only.
             args[spec.measures[0]] = ["__count"]
-        return args
 
     def _check(self, tool: Any, spec: FieldArgs | None, model: str, args: dict) -> None:
         if spec is None:
