@@ -13,7 +13,7 @@ import pytest
 from app.core.tools import SearchArgs, Tool, ToolRegistry
 from sandbox.models import MODELS
 from tests.conftest import ADMIN_API_KEY
-from tests.mcp_rpc import Rpc
+from tests.mcp_rpc import INIT_PARAMS, Rpc
 
 SCOPE = (
     "res.partner:R[name,email,phone,parent_id,display_name,child_ids,is_company]"
@@ -208,3 +208,10 @@ def test_a_batch_answers_a_refused_call_in_place(api) -> None:
     assert [r["ok"] for r in answer["results"]] == [False, True]
     assert answer["results"][0]["http_status"] == 403
     assert [c["fields"] for c in api.odoo.sent("read")] == [["email"]]
+
+
+def test_mcp_tells_an_assistant_about_field_rules(api) -> None:
+    told = Rpc(api.client, api.key(scope=SCOPE)).result("initialize", INIT_PARAMS)["instructions"]
+    assert "hide some fields" in told and "res.partner:R[child_ids,display_name" in told
+    plain = Rpc(api.client, api.key(scope="*:R")).result("initialize", INIT_PARAMS)["instructions"]
+    assert "hide some fields" not in plain

@@ -193,6 +193,9 @@ class McpServer:
                 "Each tool runs one Odoo ORM method on the model named by its `model` argument "
                 f"(e.g. res.partner). This key's scope is {claims.scope}: R reads, W creates and "
                 "writes, D deletes; start with fields_get to learn a model's fields."
+                + (" Its field rules ([...]) hide some fields: fields_get describes only the ones "
+                   "it may use, and naming another is refused." if claims.rules.field_restricted
+                   else "")
             ),
         }
 
