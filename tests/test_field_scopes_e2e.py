@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from app.core.tools import SearchArgs, Tool, ToolRegistry
+from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
+from app.core.tools import SearchArgs, Tool, ToolArgs, ToolRegistry
 from sandbox.models import MODELS
 from tests.conftest import ADMIN_API_KEY
 from tests.mcp_rpc import INIT_PARAMS, Rpc
@@ -197,6 +199,21 @@ def test_a_tool_that_declares_no_fields_is_closed_to_keys_with_field_rules(api) 
     assert refused.status_code == 403 and "does not declare" in refused.json["error"]
     assert api.odoo_calls() == []
     assert api.call(api.key(scope="*:R"), "peek", model="res.company").status_code == 200
+
+
+class KeysArgs(ToolArgs):
+    keys = odoo_fields.field_names(required=True)
+
+
+def test_a_tool_declares_the_fields_it_matches_on(api) -> None:
+    gateway = api.client.application.extensions["gateway"]
+    match = Tool("match", "R", "Matches on keys.", KeysArgs, lambda odoo, a: {"keys": a["keys"]},
+                 fields=FieldArgs(filters=("keys",)))
+    gateway.registry = ToolRegistry(100, (*gateway.registry._tools.values(), match))
+    key = api.key(scope=SCOPE)
+    refused = api.call(key, "match", model=P, keys=["email", "city"])
+    assert refused.status_code == 403 and "'city'" in refused.json["error"]
+    assert api.result(key, "match", model=P, keys=["email"])["keys"] == ["email"]
 
 
 def test_a_batch_answers_a_refused_call_in_place(api) -> None:

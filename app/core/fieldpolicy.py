@@ -33,6 +33,7 @@ class FieldArgs:
     """Which arguments of a tool carry fields; each entry names a top-level argument."""
 
     names: tuple[str, ...] = ()  # field names read: a list or one name; omitted -> the readable ones
+    filters: tuple[str, ...] = ()  # field names matched on (an upsert's keys): a list or one name
     measures: tuple[str, ...] = ()  # read_group aggregates: 'f', 'f:agg', 'alias:agg(f)'
     groupby: tuple[str, ...] = ()  # 'f' or 'date_f:month'
     domains: tuple[str, ...] = ()  # domains filtering the tool's model
@@ -109,6 +110,10 @@ class FieldGuard:
             given = args.get(name)
             for field in [given] if isinstance(given, str) else given or ():
                 self.path(model, field, "reads")
+        for name in spec.filters:
+            given = args.get(name)
+            for field in [given] if isinstance(given, str) else given or ():
+                self.path(model, field, "matches on")
         for name in spec.measures:
             for measure in args.get(name) or ():
                 self.path(model, _measured(measure), "aggregates")
