@@ -216,6 +216,28 @@ def test_a_tool_declares_the_fields_it_matches_on(api) -> None:
     assert api.result(key, "match", model=P, keys=["email"])["keys"] == ["email"]
 
 
+@pytest.mark.parametrize(("declared", "model", "refused"), [
+    (FieldArgs(uses=("write_date",)), P, "'write_date'"),  # hidden by the allow list
+    (FieldArgs(uses=("write_date",)), SO, None),  # sale.order:R[-amount_*] lets it read
+    (FieldArgs(opaque=True), P, "may show any of them"),
+    (FieldArgs(opaque=True), "res.company", None),  # no read rules on that model
+])
+def test_tools_declare_the_fields_they_use_and_whether_they_show_any(
+        api, declared: FieldArgs, model: str, refused: str | None) -> None:
+    gateway = api.client.application.extensions["gateway"]
+    probe = Tool("probe", "R", "Uses fields of its own.", SearchArgs,
+                 lambda odoo, a: {"ids": odoo("search", [a["domain"]], {})}, fields=declared)
+    gateway.registry = ToolRegistry(100, (*gateway.registry._tools.values(), probe))
+    key = api.key(scope=SCOPE.replace("sale.order:R[-amount_total,-date_*]", "sale.order:R[-amount_*]"))
+    api.odoo.clear_calls()
+    response = api.call(key, "probe", model=model)
+    if refused:
+        assert response.status_code == 403 and refused in response.json["error"]
+        assert api.odoo_calls() == []
+    else:
+        assert response.status_code == 200, response.json
+
+
 def test_a_batch_answers_a_refused_call_in_place(api) -> None:
     key = api.key(scope=SCOPE)
     api.odoo.clear_calls()

@@ -42,6 +42,8 @@ class FieldArgs:
     texts: tuple[str, ...] = ()  # free text Odoo matches against name fields (name_search)
     answer: tuple[str, ...] = ()  # answer keys holding records or {field: ...} objects to filter
     method: str | None = None  # argument naming a method the tool runs (call, wizards)
+    uses: tuple[str, ...] = ()  # fields the tool itself reads or filters on (a feed's write_date)
+    opaque: bool = False  # the answer may show any field (chatter tracking): refused under R rules
     lean: bool = False  # over MCP, omitted ``names`` become the lean default
 
 
@@ -106,6 +108,11 @@ class FieldGuard:
                          "with field rules cannot run it.")
         if spec.method:
             self._method(tool, args, model)
+        if spec.opaque and self.rules.grant_for(model).read is not None:
+            raise denied(f"This API key's scope ({self.rules}) hides fields of {model!r}, and the "
+                         f"tool {tool.name!r} may show any of them.")
+        for field in spec.uses:
+            self.path(model, field, f"needs (the tool {tool.name!r} works with it)")
         for name in spec.names:
             given = args.get(name)
             for field in [given] if isinstance(given, str) else given or ():
