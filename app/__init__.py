@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     web.init_app(app)
     for blueprint in (health.bp, auth.bp, tools.bp, mcp.bp):
         app.register_blueprint(blueprint)
+    if settings.oauth_enabled:
+        _add_oauth(app, settings)
     security.init_app(app, settings)
     app.cli.add_command(cli.keys)
     if settings.metrics_enabled:
@@ -34,4 +36,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     openapi.init_app(app)
     readiness.add_check(app, "config", readiness.config_check(app))
     readiness.add_check(app, "revocation_store", readiness.revocation_check(app))
+    if settings.oauth_enabled:
+        readiness.add_check(app, "oauth_store", readiness.oauth_store_check(app))
     return app
+
+
+def _add_oauth(app: Flask, settings: Settings) -> None:
+    """The OAuth sign-in for MCP clients (OAUTH_ENABLED): its store, its flows and its routes."""
+    from app.api.blueprints import oauth
+    from app.core.oauth import OAuthService
+    from app.stores.oauth import build_oauth_store
+
+    store = build_oauth_store(settings.redis_url, settings.oauth_db)
+    app.extensions["oauth"] = OAuthService(settings, app.extensions["gateway"], store)
+    app.register_blueprint(oauth.bp)

@@ -8,6 +8,7 @@ import pytest
 
 from app.base.errors import ScopeInvalid
 from app.core.scopes import Scope
+from tests.oauth_flow import Flow, pkce
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,22 @@ def test_the_key_cli_shows_the_field_rules(app) -> None:
     shown = json.loads(runner.invoke(args=["keys", "inspect", key]).output)
     assert shown["credentials"]["scope"] == "res.partner:R[name,phone]W[-comment],*:R"
     assert shown["field_rules"] == SHOWN
+
+
+@pytest.mark.parametrize(("scope", "granted"), [
+    ("res.partner:R[name]", True),
+    ("res.partner:R[email,name],*:", True),
+    ("res.partner:R", False),  # every field of a model the maximum restricts
+    ("res.partner:R[name,phone]", False),
+    ("res.partner:R[-comment]", False),
+])
+def test_oauth_grants_field_rules_only_within_its_maximum(make_app, odoo, tmp_path, scope: str,
+                                                           granted: bool) -> None:
+    app = make_app(oauth_enabled=True, oauth_max_scope="res.partner:R[name,email],*:R",
+                   oauth_db=str(tmp_path / "oauth.sqlite3"), revocation_db=str(tmp_path / "revoked.sqlite3"))
+    flow = Flow(app.test_client(), odoo.url)
+    odoo.clear_calls()
+    answer = flow.sign_in(flow.register(), pkce()[1], scope)
+    assert answer.status_code == (302 if granted else 400)
+    if not granted:
+        assert "OAUTH_MAX_SCOPE" in answer.get_data(as_text=True) and odoo.calls == []

@@ -42,6 +42,25 @@ class FieldRule:
         return "[" + ",".join(prefix + pattern for pattern in self.patterns) + "]"
 
 
+def rule_within(inner: FieldRule | None, outer: FieldRule | None) -> bool:
+    """Whether every field ``inner`` allows, ``outer`` allows too (None allows every field).
+
+    With ``*`` as the only wildcard, pattern ``q`` names a subset of pattern ``p`` when the text
+    of ``q`` (its stars taken literally) matches ``p``: each star of ``q`` lands in a star of ``p``.
+    A wildcard allowed by ``inner`` against a deny list is judged wider (conservatively).
+    """
+    if outer is None:
+        return True
+    if inner is None:
+        return False
+    if not outer.deny:
+        return not inner.deny and all(
+            any(fnmatchcase(q, p) for p in outer.patterns) for q in inner.patterns)
+    if inner.deny:  # every field outer hides, inner hides too
+        return all(any(fnmatchcase(d, e) for e in inner.patterns) for d in outer.patterns)
+    return all("*" not in q and outer.allows(q) for q in inner.patterns)
+
+
 def parse_rule(entry: str, letter: str, listed: str) -> FieldRule | None:
     """The rule of ``letter[listed]`` in ``entry`` (None when it allows every field)."""
     items = [item.strip() for item in listed.split(",")]

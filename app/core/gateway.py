@@ -60,6 +60,17 @@ class Gateway:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
         scope = Scope.parse(data["scope"])
         ttl = self._ttl(data.get("expires_in"))
+        credentials, transport, uid = self.login(data)
+        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
+        return {
+            "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
+            "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
+            "scope": claims.scope, "credentials": describe(claims)["credentials"],
+            "transport": transport, **_field_rules(scope),
+        }
+
+    def login(self, data: dict) -> tuple[Credentials, str, int]:
+        """Check a login with Odoo (URL policy first): the credentials, the transport and the uid."""
         credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
         self.policy.check(credentials.url)
         transport = data.get("transport", "xmlrpc")
@@ -71,13 +82,7 @@ class Gateway:
             uid = self.connector.authenticate(credentials)
         if transport == "xmlrpc":
             self.pool.put(credentials, uid)
-        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
-        return {
-            "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
-            "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
-            "scope": claims.scope, "credentials": describe(claims)["credentials"],
-            "transport": transport, **_field_rules(scope),
-        }
+        return credentials, transport, uid
 
     def issue_offline(self, data: dict) -> dict:
         """Mint a key without asking Odoo (the operators' ``keys issue``); every other check holds."""
