@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import clock
 from .faults import AccessDenied, AccessError, DatabaseMissing, UserError, to_fault
 from .models import MODELS
 from .orm import COMMON_METHODS, NEEDS, BaseModel, access_error
 from .store import Database
 
+_READS = ("search", "search_read", "read", "search_count", "fields_get", "default_get",
+          "name_search", "read_group", "check_object_reference", "context_get")
 FAILURES = (None, "refuse", "hang", "non_xml", "reset", "http_500")
 VERSION = {
     "server_version": "18.0", "server_version_info": [18, 0, 0, "final", 0, ""],
@@ -43,6 +47,9 @@ class Dispatcher:
         self.databases: dict[str, Database] = {}
         self._calls: list[Call] = []
         self.version = "18.0"  # "19.0" or later also serves JSON-2 on /json/2/
+        # Seconds a writing call waits between its transaction's start (its write_date) and its
+        # commit, as a slow Odoo transaction does: readers see its records late, with an old stamp.
+        self.commit_delay = 0.0
         self.reseed()
 
     def reseed(self) -> None:
@@ -134,7 +141,10 @@ class Dispatcher:
                             f"but {len(params) + 1} were given")
         db_name, uid, password, model, name, args, *rest = params
         kwargs = rest[0] if rest and rest[0] else {}
-        with self.lock:
+        started = clock.instant()  # the transaction starts before it waits for the others
+        if self.commit_delay and name not in _READS:
+            time.sleep(self.commit_delay)
+        with self.lock, clock.transaction(started):
             db = self.databases.get(db_name) if isinstance(db_name, str) else None
             ok = bool(db) and db.password_ok(db.login_of(uid), password)
             self._record(Call("object", method, db_name, uid=uid, model=model,
@@ -161,6 +171,12 @@ class Dispatcher:
         if letter and not db.allowed(uid, model, letter):
             raise access_error(db, uid, model, letter)
         kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
+        with clock.transaction():  # JSON-2 calls arrive here directly
+            return self._run_method(db, uid, model, name, args, kwargs)
+
+    def _run_method(self, db: Database, uid: int, model: str, name: str, args: Any,
+                    kwargs: dict) -> Any:
+        """Call the method on a model bound to the user and context."""
         context = kwargs.pop("context", None)
         recs = BaseModel(db, model, uid, context if isinstance(context, dict) else {})
         function = getattr(recs, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections import deque
 from typing import Any
 
@@ -32,7 +33,9 @@ def wrap(value: Any) -> Any:
 class Run:
     """One execution of a workflow: each node's last output items, and how often each node ran."""
 
-    def __init__(self, workflow: dict, overrides: dict[str, Any], http: requests.Session) -> None:
+    def __init__(self, workflow: dict, overrides: dict[str, Any], http: requests.Session,
+                 static: dict | None = None) -> None:
+        self.static = {} if static is None else static  # $getWorkflowStaticData('global'), kept across runs
         self.nodes = {node["name"]: node for node in workflow["nodes"]}
         self.connections = workflow["connections"]
         self.overrides = overrides
@@ -63,8 +66,10 @@ class Run:
         run_index = self.runs.get(name, 0)
         self.runs[name] = run_index + 1
         scope = {"json": item, "run": run_index}
-        if kind == "manualTrigger":
+        if kind in ("manualTrigger", "scheduleTrigger"):
             outputs = [[{}]]
+        elif kind == "code":
+            outputs = [self.code(params["jsCode"], item)]
         elif kind == "set":
             assignments = params["assignments"]["assignments"]
             values = {a["name"]: self.evaluate(a["value"], scope) for a in assignments}
@@ -87,6 +92,17 @@ class Run:
         self.outputs[name] = outputs[0] if len(outputs) == 1 else outputs[0] + outputs[1]
         self.history.setdefault(name, []).append(outputs[0])
         return outputs
+
+    def code(self, source: str, item: dict) -> list[dict]:
+        """A Code node ("Run Once for All Items", one input item) run by Node.js, with static data."""
+        done = subprocess.run(["node", "-e", _CODE_HARNESS], input=json.dumps(
+            {"code": source, "items": [item], "static": self.static}), capture_output=True, text=True,
+            timeout=30, check=False)
+        assert done.returncode == 0, f"the Code node failed: {done.stderr}"
+        answer = json.loads(done.stdout)
+        self.static.clear()
+        self.static.update(answer["static"])
+        return answer["items"]
 
     def request(self, params: dict, scope: dict) -> dict:
         headers = {"Content-Type": "application/json"}
@@ -135,6 +151,16 @@ class Run:
         names = {"_json": wrap(scope["json"]), "_run": scope["run"], "__builtins__": {},
                  "_node": lambda name: wrap(self.outputs[name][0])}
         return eval(python, names)  # noqa: S307 - test-only, on the repository's own example files
+
+
+_CODE_HARNESS = """
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const items = input.items.map((json) => ({ json }));
+const $input = { all: () => items, first: () => items[0] };
+const $getWorkflowStaticData = () => input.static;
+const out = new Function('$input', '$getWorkflowStaticData', input.code)($input, $getWorkflowStaticData);
+process.stdout.write(JSON.stringify({ items: out.map((i) => i.json), static: input.static }));
+"""
 
 
 def render(value: Any) -> str:

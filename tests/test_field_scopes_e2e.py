@@ -59,6 +59,13 @@ REFUSED: list[tuple[str, dict, str, bool]] = [
     ("write", {"model": P, "ids": [2], "values": {"category_id": [[1, 1, {"color": 3}]]}},
      "'color'", True),
     ("unlink", {"model": P, "ids": [14]}, "does not grant D", False),
+    ("upsert", {"model": P, "match": [["city", "=", "Fremont"]], "values": {"email": "a@b.c"}},
+     "'city'", False),
+    ("upsert", {"model": P, "match": [["email", "=", "a@b.c"]], "values": {"name": "N"}}, "'name'", False),
+    ("upsert", {"model": P, "external_id": "crm_1", "values": {"comment": "<p>x</p>"}}, "'comment'", False),
+    ("changes", {"model": P}, "'write_date'", False),  # the feed works on write_date, hidden here
+    ("changes", {"model": SO, "fields": ["name", "amount_total"]}, "'amount_total'", False),
+    ("changes", {"model": SO, "domain": [["date_order", ">", "2025-01-01"]]}, "'date_order'", False),
     ("call", {"model": P, "method": "copy", "ids": [1]}, "'copy' through 'call'", False),
     ("call", {"model": P, "method": "search_read", "args": [[]]}, "'search_read' through", False),
     ("call", {"model": P, "method": "toggle_active", "ids": [1]}, "X(toggle_active)", False),
@@ -87,6 +94,11 @@ ALLOWED: list[tuple[str, dict, Any]] = [
      None),
     ("create", {"model": CAT, "values": {"name": "New tag"}}, None),
     ("unlink", {"model": CAT, "ids": [4]}, None),  # D has no fields
+    ("upsert", {"model": P, "match": [["email", "=", "brandon.freeman55@example.com"]],
+                "values": {"phone": "9"}}, None),
+    ("changes", {"model": SO, "fields": ["name", "state"], "since": "2000-01-01T00:00:00Z"},
+     ["name", "state", "write_date", "create_date"]),
+    ("changes", {"model": SO, "since": "2000-01-01T00:00:00Z"}, "sale.order minus the denied"),
     ("call", {"model": P, "method": "address_get", "ids": [2]}, None),
     ("call", {"model": SO, "method": "action_confirm", "ids": [1]}, None),
 ]
@@ -136,7 +148,8 @@ def test_allowed_calls_run_with_only_allowed_fields(face: Face, api, tool: str, 
                                                     asked: Any) -> None:
     ok, payload = face.run(tool, arguments)
     assert ok, payload
-    sent = api.odoo.sent(tool if tool != "call" else arguments["method"])
+    odoo_method = {"call": arguments.get("method"), "upsert": "write", "changes": "search_read"}
+    sent = api.odoo.sent(odoo_method.get(tool, tool))
     assert len(sent) == 1
     if face.kind == "mcp" and tool == "read" and "fields" not in arguments:
         asked = ["id", *(n for n in asked if n != "child_ids")]  # MCP lean default: no x2many

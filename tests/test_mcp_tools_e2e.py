@@ -10,7 +10,7 @@ from app.api.mcp import mcp_tool
 from tests.mcp_rpc import Rpc
 
 READS = {"search", "read", "search_read", "search_count", "fields_get", "default_get", "name_search",
-         "read_group"}
+         "read_group", "changes"}
 
 
 @pytest.fixture
@@ -60,10 +60,10 @@ def test_an_unknown_letter_gets_conservative_hints() -> None:
 
 @pytest.mark.parametrize(("scope", "expected"), [
     ("*:R", READS),
-    ("*:R,res.partner:RW", READS | {"create", "write"}),
-    ("res.partner:W", {"create", "write"}),
+    ("*:R,res.partner:RW", READS | {"create", "write", "upsert"}),
+    ("res.partner:W", {"create", "write", "upsert"}),
     ("sale.*:D,*:R", READS | {"unlink"}),
-    ("*:RWD,res.users:", READS | {"create", "write", "unlink"}),
+    ("*:RWD,res.users:", READS | {"create", "write", "unlink", "upsert"}),
     ("sale.order:X(action_confirm),*:R", READS | {"call"}),
     ("res.users:", set()),
 ])

@@ -172,9 +172,9 @@ def test_tools_list_describes_every_tool(client) -> None:
         tools = {t["name"]: t for t in response.json["tools"]}
         assert set(tools) == {"search", "read", "search_read", "search_count", "fields_get",
                               "default_get", "create", "write", "unlink", "name_search",
-                              "read_group", "call"}
+                              "read_group", "call", "changes", "upsert"}
         assert {n: t["permission"] for n, t in tools.items() if t["permission"] != "R"} == {
-            "create": "W", "write": "W", "unlink": "D", "call": "X"}
+            "create": "W", "write": "W", "unlink": "D", "call": "X", "upsert": "W"}
         for tool in tools.values():
             schema = tool["inputSchema"]
             assert schema["type"] == "object" and "model" in schema["required"]

@@ -33,6 +33,8 @@ _ERRORS = {
     403: "The key's scope or Odoo's access rights refuse the operation.",
     404: "Unknown tool, route or record.",
     405: "Wrong HTTP method.",
+    409: "Conflict: an upsert's domain matches several records, or an Idempotency-Key was reused "
+         "with another body (or its first request is still running).",
     406: "The client does not accept application/json.",
     413: "The body is larger than MAX_BODY_BYTES.",
     422: "Odoo refused the operation; the message is Odoo's own.",
@@ -43,6 +45,12 @@ _ERRORS = {
     504: "Odoo did not answer within ODOO_TIMEOUT_SECONDS.",
 }
 _ALWAYS = (405, 429, 500)  # any route can answer these
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique value (a UUID) for a writing call: a retry with the same value and body "
+                   "answers the first answer again without running it (docs/automations-feed.md).",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Operation:
     description: str | None = None
     error_body: Body = "Error"  # /mcp answers JSON-RPC errors instead
     security: tuple[str, ...] = ("ApiKeyHeader", "BearerKey")
+    idempotent: bool = False  # takes the Idempotency-Key header
 
 
 def documented(summary: str, **contract: Any) -> Callable:
@@ -137,10 +146,16 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
     }
     if op.description:
         result["description"] = op.description
+    if op.idempotent:
+        result["parameters"] = [_IDEMPOTENCY_KEY]
+        result["responses"]["200"]["headers"] = {"Idempotent-Replayed": {
+            "description": "true when this is the stored answer of an earlier request",
+            "schema": {"type": "string", "enum": ["true"]}}}
     if op.body is not None:
         result["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": _schema(op.body)}}}
-    for status in sorted(set(op.errors) | set(_ALWAYS) | ({413} if op.body is not None else set())):
+    extra = ({413} if op.body is not None else set()) | ({409} if op.idempotent else set())
+    for status in sorted(set(op.errors) | set(_ALWAYS) | extra):
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
             "application/json": {"schema": _schema(op.error_body)}}}
     if op.secured:

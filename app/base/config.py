@@ -54,6 +54,13 @@ class Settings:
     metrics_dir: str | None = None
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
+    # Change feed and idempotent retries (docs/automations-feed.md).
+    changes_lag_seconds: float = 10.0
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_db: str | None = None
+    idempotency_max_entries: int = 100_000
+    idempotency_max_answer_bytes: int = 1_048_576
+    idempotency_wait_seconds: float = 60.0
     # OAuth 2.1 sign-in for hosted MCP clients (docs/oauth.md); off by default.
     oauth_enabled: bool = False
     public_url: str | None = None  # https://gateway.example.com: issuer and metadata URLs
@@ -101,6 +108,12 @@ class Settings:
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+            changes_lag_seconds=reader.number("CHANGES_LAG_SECONDS", 10.0, float, upper=3600),
+            idempotency_ttl_seconds=reader.number("IDEMPOTENCY_TTL_SECONDS", 86_400, int),
+            idempotency_db=env.get("IDEMPOTENCY_DB", "").strip() or None,
+            idempotency_max_entries=reader.number("IDEMPOTENCY_MAX_ENTRIES", 100_000, int),
+            idempotency_max_answer_bytes=reader.number("IDEMPOTENCY_MAX_ANSWER_BYTES", 1_048_576, int),
+            idempotency_wait_seconds=reader.number("IDEMPOTENCY_WAIT_SECONDS", 60.0, float),
             oauth_enabled=reader.boolean("OAUTH_ENABLED"),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             oauth_max_scope=env.get("OAUTH_MAX_SCOPE", "").strip() or "*:R",

@@ -15,6 +15,7 @@ Every failure a caller can see is one of these; one handler (``app.api.web``) re
     ├── ToolNotFound             404 tool_not_found
     ├── NotFound                 404 not_found
     ├── MethodNotAllowed         405 method_not_allowed
+    ├── Conflict                 409 conflict
     ├── PayloadTooLarge          413 payload_too_large
     ├── OdooError                422 odoo_error
     ├── RateLimited              429 rate_limited
@@ -128,6 +129,13 @@ class MethodNotAllowed(GatewayError):
 
     http_status, code = 405, "method_not_allowed"
     message = "This HTTP method is not allowed here."
+
+
+class Conflict(GatewayError):
+    """An upsert matched several records, or an Idempotency-Key was reused with another body."""
+
+    http_status, code = 409, "conflict"
+    message = "The request conflicts with the current state."
 
 
 class PayloadTooLarge(GatewayError):

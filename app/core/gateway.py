@@ -13,16 +13,19 @@ from typing import Any
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
+from app.core.changes import change_tools
 from app.core.fieldpolicy import FieldCatalog, FieldGuard
 from app.core.keys import Credentials, KeyClaims, KeyRing
 from app.core.lean import bound
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
+from app.core.upserts import UPSERT_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
 from app.odoo.xmlrpc import OdooConnector
+from app.stores import idempotency
 from app.stores.revocation import build_store
 
 
@@ -34,6 +37,8 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
+                                                   settings.idempotency_max_entries)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
@@ -48,12 +53,14 @@ class Gateway:
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
-        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
+                                     + change_tools(settings.changes_lag_seconds))
         self.catalog = FieldCatalog(settings.pool_ttl_minutes * 60)  # fields_get per login and model
 
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.idempotency.close()
         self.json2.close()
 
     def generate(self, data: dict) -> dict:
@@ -122,13 +129,14 @@ class Gateway:
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
         letter, method = tool.requires(args)
-        if not claims.rules.allows(model, letter, method):
-            grant = f"X({method})" if letter == "X" else letter
-            raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
-                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
-                f"key whose scope includes '{model}:{grant}'."
-            )
+        for needed in (letter, *tool.also):
+            if not claims.rules.allows(model, needed, method):
+                grant = f"X({method})" if needed == "X" else needed
+                raise PermissionDenied(
+                    f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                    f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint "
+                    f"a key whose scope includes '{model}:{letter}{tool.also}'."
+                )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         lean = bool(args.pop("lean", face == "mcp")) and bool(tool.fields and tool.fields.lean)
         guard = None
@@ -160,7 +168,7 @@ class Gateway:
                idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
-        def odoo(method: str, args: list, kwargs: dict) -> Any:
+        def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
             if context:
                 kwargs = {**kwargs, "context": context}
             if transport == "json2":  # the API key travels with every call: no session

@@ -20,7 +20,8 @@ from app.core import fields as odoo_fields
 from app.core.fieldpolicy import FieldArgs
 from app.core.schemas import summarize
 
-OdooCall = Callable[[str, list, dict], Any]
+# odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
+OdooCall = Callable[..., Any]
 
 
 class ToolArgs(Schema):
@@ -190,6 +191,7 @@ class Tool:
     run: Callable[[OdooCall, dict], dict]
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
+    also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
     # Which arguments carry fields (field-level scopes); None: keys with field rules cannot run it.
     fields: FieldArgs | None = None
 
