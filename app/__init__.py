@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
     from app import cli
     from app.api import metrics, openapi, readiness, security, web
-    from app.api.blueprints import auth, health, mcp, tools
+    from app.api.blueprints import auth, files, health, mcp, tools
     from app.base import logs
     from app.core.gateway import Gateway
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["gateway"] = Gateway(settings)
     logs.configure(settings.log_level, settings.secrets(), settings.log_format)
     web.init_app(app)
-    for blueprint in (health.bp, auth.bp, tools.bp, mcp.bp):
+    for blueprint in (health.bp, auth.bp, tools.bp, files.bp, mcp.bp):
         app.register_blueprint(blueprint)
     if settings.oauth_enabled:
         _add_oauth(app, settings)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import clock
+from .accounting import model_class
 from .faults import AccessDenied, AccessError, DatabaseMissing, UserError, to_fault
 from .models import MODELS
-from .orm import COMMON_METHODS, NEEDS, BaseModel, access_error
+from .orm import COMMON_METHODS, NEEDS, access_error
 from .store import Database
 
 _READS = ("search", "search_read", "read", "search_count", "fields_get", "default_get",
@@ -56,6 +57,7 @@ class Dispatcher:
         """Replace every database by a fresh seeded copy and forget the calls."""
         with self.lock:
             self.databases = {name: Database(name) for name in ("demo", "other")}
+            self.web_sessions: dict[str, tuple[str, int]] = {}  # session_id -> (db, uid)
             self._calls = []
 
     @property
@@ -178,7 +180,7 @@ class Dispatcher:
                     kwargs: dict) -> Any:
         """Call the method on a model bound to the user and context."""
         context = kwargs.pop("context", None)
-        recs = BaseModel(db, model, uid, context if isinstance(context, dict) else {})
+        recs = model_class(model)(db, model, uid, context if isinstance(context, dict) else {})
         function = getattr(recs, name)
         if not isinstance(args, (list, tuple)):
             raise TypeError(f"{type(recs).__name__}.{name}() argument after * must be an "

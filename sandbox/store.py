@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import clock, seed
+from . import clock, mailmodels, seed
 from .faults import UserError
 from .models import MODELS, X2MANY, Field, default_access
 
@@ -44,6 +44,7 @@ class Database:
         self.passwords = dict(seed.PASSWORDS[name])
         self.api_keys = {login: list(keys) for login, keys in seed.API_KEYS[name].items()}
         self.access: dict[tuple[str, str], str] = {}
+        mailmodels.seed_database(self)
 
     # -- users -------------------------------------------------------------------------------
 

@@ -109,16 +109,24 @@ class Run:
         if params.get("sendHeaders"):
             for header in params["headerParameters"]["parameters"]:
                 headers[header["name"]] = str(self.evaluate(header["value"], scope))
-        body = None
-        if params.get("sendBody"):
+        body, files = None, None
+        if params.get("contentType") == "multipart-form-data":  # n8n binary data as form parts
+            headers.pop("Content-Type")
+            files = {part["name"]: _binary_part(scope["json"], part)
+                     for part in params["bodyParameters"]["parameters"]}
+        elif params.get("sendBody"):
             assert params["specifyBody"] == "json"
             body = json.loads(self.evaluate(params["jsonBody"], scope))
         answer = self.http.request(params["method"], self.evaluate(params["url"], scope), json=body,
-                                   headers=headers, timeout=10)
+                                   files=files, headers=headers, timeout=10)
         self.requests.append(answer)
         response = params.get("options", {}).get("response", {}).get("response", {})
         if answer.status_code >= 400 and not response.get("neverError"):
             raise AssertionError(f"the node would fail: {answer.status_code} {answer.text}")
+        if response.get("responseFormat") == "file":  # the item's binary data, as n8n keeps it
+            name = answer.headers.get("Content-Disposition", "").rpartition("filename=")[2].strip('"')
+            return {"$binary": {response.get("outputPropertyName", "data"): {
+                "data": answer.content, "mimeType": answer.headers.get("Content-Type"), "fileName": name}}}
         if response.get("fullResponse"):
             return {"body": answer.json(), "headers": dict(answer.headers), "statusCode": answer.status_code,
                     "statusMessage": answer.reason}
@@ -140,7 +148,7 @@ class Run:
             return value
         template = value[1:]
         whole = _EXPRESSION.fullmatch(template.strip())
-        if whole:  # a lone expression keeps its type (a number stays a number)
+        if whole and "}}" not in whole.group(1):  # a lone expression keeps its type (a number stays a number)
             return self.expression(whole.group(1), scope)
         return _EXPRESSION.sub(lambda m: render(self.expression(m.group(1), scope)), template)
 
@@ -161,6 +169,13 @@ const $getWorkflowStaticData = () => input.static;
 const out = new Function('$input', '$getWorkflowStaticData', input.code)($input, $getWorkflowStaticData);
 process.stdout.write(JSON.stringify({ items: out.map((i) => i.json), static: input.static }));
 """
+
+
+def _binary_part(item: dict, part: dict) -> tuple:
+    """A form part: n8n Binary File (``formBinaryData``) from the item's binary data."""
+    assert part["parameterType"] == "formBinaryData", "only binary form parts are replayed"
+    binary = item["$binary"][part["inputDataFieldName"]]
+    return binary["fileName"], binary["data"], binary["mimeType"]
 
 
 def render(value: Any) -> str:

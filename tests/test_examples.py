@@ -19,6 +19,8 @@ EXAMPLES = ROOT / "examples"
 CURL = EXAMPLES / "curl"
 TOOLS = ("search", "read", "search_read", "search_count", "fields_get", "default_get", "create", "write",
          "unlink", "changes", "upsert")
+AUTOMATIONS = ("attach_file", "attach_file_base64", "list_attachments", "download_file", "get_report",
+               "post_message", "read_messages", "invoice_order", "post_invoice", "register_payment")
 DOCS = ROOT / "docs"
 
 
@@ -52,7 +54,7 @@ def curl(script: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_there_is_one_curl_script_per_tool() -> None:
     assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate", "upsert_match",
-                                                   "idempotent_create"}
+                                                   "idempotent_create", *AUTOMATIONS}
 
 
 def test_curl_kit_runs_every_tool(gateway, odoo) -> None:
@@ -119,7 +121,9 @@ def workflow(name: str) -> dict:
     for node in data["nodes"]:
         assert {"id", "name", "type", "typeVersion", "position", "parameters"} <= node.keys()
         if node["type"] == "n8n-nodes-base.httpRequest":
-            assert node["typeVersion"] == 4.2 and node["parameters"]["specifyBody"] == "json"
+            body = node["parameters"].get("contentType") == "multipart-form-data" or \
+                node["parameters"].get("specifyBody") == "json" or not node["parameters"].get("sendBody")
+            assert node["typeVersion"] == 4.2 and body
     return data
 
 
@@ -131,7 +135,7 @@ def replay(file: str, gateway: str, static: dict | None = None, **settings) -> R
 def test_every_n8n_workflow_is_replayed() -> None:
     assert {p.stem for p in (EXAMPLES / "n8n").glob("*.json")} == {
         "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors",
-        "sale-order-changes"}
+        "sale-order-changes", "invoice-and-pay-order"}
 
 
 def test_n8n_mint_key(gateway, odoo) -> None:

@@ -22,7 +22,7 @@ SCOPE = (
     "W[email,phone,child_ids,category_id]X(address_get),"
     "res.partner.category:R[name]W[-color]D,"
     "sale.order:R[-amount_total,-date_*]WX(action_confirm),"
-    "product.product:RX,*:R"
+    "product.product:RX,account.payment.register:X,sale.advance.payment.inv:X(create_invoices),*:R"
 )
 SO_READ = [name for name in MODELS["sale.order"].fields
            if name != "amount_total" and not name.startswith("date_")]
@@ -63,6 +63,12 @@ REFUSED: list[tuple[str, dict, str, bool]] = [
      "'city'", False),
     ("upsert", {"model": P, "match": [["email", "=", "a@b.c"]], "values": {"name": "N"}}, "'name'", False),
     ("upsert", {"model": P, "external_id": "crm_1", "values": {"comment": "<p>x</p>"}}, "'comment'", False),
+    ("read_messages", {"model": P, "id": 1}, "may show any of them", False),
+    ("download_file", {"model": P, "id": 1, "attachment_id": 1}, "may show any of them", False),
+    ("get_report", {"model": "res.company", "ids": [1], "report": "base.report_company"},
+     "does not declare", False),  # a report prints any field, of related records too
+    ("run_wizard", {"model": "account.payment.register", "method": "action_create_payments",
+                    "active_model": "account.move", "active_ids": [1]}, "X(action_create_payments)", False),
     ("changes", {"model": P}, "'write_date'", False),  # the feed works on write_date, hidden here
     ("changes", {"model": SO, "fields": ["name", "amount_total"]}, "'amount_total'", False),
     ("changes", {"model": SO, "domain": [["date_order", ">", "2025-01-01"]]}, "'date_order'", False),
@@ -94,6 +100,12 @@ ALLOWED: list[tuple[str, dict, Any]] = [
      None),
     ("create", {"model": CAT, "values": {"name": "New tag"}}, None),
     ("unlink", {"model": CAT, "ids": [4]}, None),  # D has no fields
+    ("list_attachments", {"model": P, "id": 1}, None),  # Odoo hides binary fields' files from lists
+    ("attach_file", {"model": P, "id": 3, "filename": "a.txt", "data": "YQ=="}, None),
+    ("post_message", {"model": P, "id": 3, "body": "hello"}, None),  # writes no field
+    ("read_messages", {"model": "product.product", "id": 1}, None),  # no read rules there
+    ("run_wizard", {"model": "sale.advance.payment.inv", "method": "create_invoices",
+                    "active_model": "sale.order", "active_ids": [4]}, None),
     ("upsert", {"model": P, "match": [["email", "=", "brandon.freeman55@example.com"]],
                 "values": {"phone": "9"}}, None),
     ("changes", {"model": SO, "fields": ["name", "state"], "since": "2000-01-01T00:00:00Z"},
@@ -148,7 +160,10 @@ def test_allowed_calls_run_with_only_allowed_fields(face: Face, api, tool: str, 
                                                     asked: Any) -> None:
     ok, payload = face.run(tool, arguments)
     assert ok, payload
-    odoo_method = {"call": arguments.get("method"), "upsert": "write", "changes": "search_read"}
+    odoo_method = {"call": arguments.get("method"), "upsert": "write", "changes": "search_read",
+                   "list_attachments": "search_read", "read_messages": "search_read",
+                   "attach_file": "create", "post_message": "message_post",
+                   "run_wizard": arguments.get("method")}
     sent = api.odoo.sent(odoo_method.get(tool, tool))
     assert len(sent) == 1
     if face.kind == "mcp" and tool == "read" and "fields" not in arguments:

@@ -12,8 +12,12 @@ from app.base.errors import GatewayError, InvalidRequest
 from app.core import idempotency as idem
 
 
-def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
-    """``work()``'s answer, run at most once per Idempotency-Key (no header: just run it)."""
+def once(key_id: str, work: Callable[[], dict], body: bytes | None = None) -> Response | dict:
+    """``work()``'s answer, run at most once per Idempotency-Key (no header: just run it).
+
+    ``body`` stands for the request body when its bytes vary between retries of the same request
+    (multipart boundaries are random): the same content must give the same bytes.
+    """
     value = request.headers.get(idem.HEADER)
     if value is None:
         return work()
@@ -29,7 +33,7 @@ def once(key_id: str, work: Callable[[], dict]) -> Response | dict:
 
     status, body, replayed = idem.run_once(
         gateway.idempotency, _policy(gateway.settings), idem.entry_key(key_id, idem.check_key(value)),
-        idem.fingerprint(request.path, request.get_data(cache=True)), run)
+        idem.fingerprint(request.path, request.get_data(cache=True) if body is None else body), run)
     response = Response(body, status=status, mimetype="application/json")
     if replayed:
         response.headers[idem.REPLAYED_HEADER] = "true"

@@ -239,8 +239,7 @@ class McpServer:
         except Exception:
             log.exception("request_id=%s unexpected error in MCP tool %s", self.request_id, name)
             return 500, self._tool_error(GatewayError())
-        return 200, {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result,
-                     "isError": False}
+        return 200, {**tool_content(result), "isError": False}
 
     def _tool_error(self, error: GatewayError) -> dict:
         payload = error.payload(self.request_id)
@@ -283,6 +282,22 @@ def _id_of(message: Any) -> Any:
 
 def _invalid_arguments(name: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid arguments for tool {name!r}: arguments must be a JSON object.")
+
+
+def tool_content(result: dict) -> dict:
+    """A tool result as MCP content: JSON text, plus the file as an embedded resource (base64 blob).
+
+    Files and PDFs (``download_file``, ``get_report``) travel once, in the resource; the text and
+    ``structuredContent`` carry the rest (name, size, checksum) without the bytes.
+    """
+    if not (isinstance(result.get("data"), str) and result.get("mimetype")):
+        return {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result}
+    meta = {k: v for k, v in result.items() if k != "data"}
+    where = result.get("attachment_id") or result.get("id") or ",".join(map(str, result.get("ids", [])))
+    uri = f"odoo://{result.get('model')}/{result.get('report') or 'ir.attachment'}/{where}"
+    resource = {"uri": uri, "mimeType": result["mimetype"], "blob": result["data"]}
+    return {"content": [{"type": "text", "text": _text(meta)}, {"type": "resource", "resource": resource}],
+            "structuredContent": meta}
 
 
 def _text(result: Any) -> str:

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema
 
-from app.api import responses
+from app.api import file_responses, responses  # noqa: F401 - file_responses registers results
 from app.base import __version__
 
 Body = type[Schema] | Schema | dict | str | None
@@ -124,8 +124,10 @@ def build(app: Flask) -> dict:
         if operation is None or rule.endpoint in hidden:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule.endpoint, method)
+            described = _operation(operation, rule.endpoint, method)
+            if rule.arguments:
+                described["parameters"] = _path_parameters(rule.rule)
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = described
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -134,6 +136,14 @@ def build(app: Flask) -> dict:
 def openapi_path(rule: str) -> str:
     """Flask's ``/x/<int:id>`` as OpenAPI's ``/x/{id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _path_parameters(rule: str) -> list[dict]:
+    """Flask's ``<int:id>`` and ``<name>`` as OpenAPI path parameters."""
+    found = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+            for converter, name in found]
 
 
 def _operation(op: Operation, endpoint: str, method: str) -> dict:
@@ -152,8 +162,8 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
             "description": "true when this is the stored answer of an earlier request",
             "schema": {"type": "string", "enum": ["true"]}}}
     if op.body is not None:
-        result["requestBody"] = {"required": True,
-                                 "content": {"application/json": {"schema": _schema(op.body)}}}
+        content = op.body if _is_content(op.body) else {"application/json": {"schema": _schema(op.body)}}
+        result["requestBody"] = {"required": True, "content": content}
     extra = ({413} if op.body is not None else set()) | ({409} if op.idempotent else set())
     for status in sorted(set(op.errors) | set(_ALWAYS) | extra):
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
@@ -161,6 +171,11 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
     if op.secured:
         result["security"] = [{name: []} for name in op.security]
     return result
+
+
+def _is_content(body: Body) -> bool:
+    """A dict keyed by media types (several request bodies) rather than one schema."""
+    return isinstance(body, dict) and bool(body) and all("/" in key for key in body)
 
 
 def _schema(body: Body) -> Any:

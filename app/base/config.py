@@ -54,6 +54,9 @@ class Settings:
     metrics_dir: str | None = None
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
+    # Files and PDF reports (docs/automations.md).
+    file_max_bytes: int = 10 * 1024 * 1024
+    report_timeout_seconds: float = 60.0
     # Change feed and idempotent retries (docs/automations-feed.md).
     changes_lag_seconds: float = 10.0
     idempotency_ttl_seconds: int = 86_400
@@ -108,6 +111,8 @@ class Settings:
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+            file_max_bytes=reader.number("FILE_MAX_BYTES", 10 * 1024 * 1024, int),
+            report_timeout_seconds=reader.number("REPORT_TIMEOUT_SECONDS", 60.0, float),
             changes_lag_seconds=reader.number("CHANGES_LAG_SECONDS", 10.0, float, upper=3600),
             idempotency_ttl_seconds=reader.number("IDEMPOTENCY_TTL_SECONDS", 86_400, int),
             idempotency_db=env.get("IDEMPOTENCY_DB", "").strip() or None,

@@ -152,6 +152,18 @@ class OdooError(GatewayError):
     message = "Odoo refused the operation."
 
 
+class ReportNeedsPassword(GatewayError):
+    """Odoo refused a web session to these credentials (an API key, or a 2FA account)."""
+
+    http_status, code = 422, "report_needs_password"
+    message = (
+        "Odoo renders PDF reports only for web sessions, and it refuses web sessions to API keys "
+        "(and to accounts with two-factor authentication). Either mint a gateway key with the "
+        "user's password (transport 'xmlrpc'), or let Odoo store the PDF first (for an invoice: "
+        "Send & Print, then the gateway returns the stored PDF attachment)."
+    )
+
+
 class RateLimited(GatewayError):
     """Too many requests."""
 

@@ -14,16 +14,21 @@ from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
 from app.core.changes import change_tools
+from app.core.chatter import CHATTER_TOOLS
 from app.core.fieldpolicy import FieldCatalog, FieldGuard
+from app.core.files import file_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
 from app.core.lean import bound
+from app.core.reports import report_tools
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
 from app.core.upserts import UPSERT_TOOLS
+from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
+from app.odoo.websession import WebSessions
 from app.odoo.xmlrpc import OdooConnector
 from app.stores import idempotency
 from app.stores.revocation import build_store
@@ -53,8 +58,12 @@ class Gateway:
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
+        self.web = WebSessions(settings.report_timeout_seconds, settings.file_max_bytes,
+                               settings.pool_max_size, settings.pool_ttl_minutes * 60,
+                               guard=self.policy.guard_socket, breaker=self.breaker)
         self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
-                                     + change_tools(settings.changes_lag_seconds))
+                                     + change_tools(settings.changes_lag_seconds)
+                                     + automation_tools(settings, self.web))
         self.catalog = FieldCatalog(settings.pool_ttl_minutes * 60)  # fields_get per login and model
 
     def close(self) -> None:
@@ -169,8 +178,8 @@ class Gateway:
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
         def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
-            if context:
-                kwargs = {**kwargs, "context": context}
+            if context or "context" in kwargs:  # a tool's own context (bin_size) goes over the key's
+                kwargs = {**kwargs, "context": {**context, **kwargs.get("context", {})}}
             if transport == "json2":  # the API key travels with every call: no session
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
             session = self.pool.get(credentials)
@@ -181,6 +190,7 @@ class Gateway:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise
 
+        odoo.credentials = credentials  # type: ignore[attr-defined]  # reports log in to the web side
         return odoo
 
     def _ttl(self, expires_in: int | None) -> int | None:
@@ -189,6 +199,12 @@ class Gateway:
         if most and (ttl is None or ttl > most):
             raise InvalidRequest(f"expires_in must be at most {most} seconds on this gateway.")
         return ttl
+
+
+def automation_tools(settings: Settings, web: WebSessions) -> tuple:
+    """Files, reports, chatter and wizards (issue 14 items 1-4)."""
+    return (file_tools(settings.file_max_bytes) + report_tools(web, settings.file_max_bytes)
+            + CHATTER_TOOLS + WIZARD_TOOLS)
 
 
 def describe(claims: KeyClaims) -> dict:
