@@ -44,7 +44,8 @@ class Gateway:
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
         self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
                                                    settings.idempotency_max_entries)
-        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds,
+                                      first_probe=settings.breaker_first_probe_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket, breaker=self.breaker,

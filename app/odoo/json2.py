@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from app.base import jsondepth
 from app.base.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -39,6 +40,7 @@ from app.base.errors import (
 )
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
+from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
 from app.odoo.urlpolicy import guarded_connect
 from app.odoo.xmlrpc import RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 
@@ -270,7 +272,9 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
 
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
-        payload = json.loads(raw) if raw else None
+        payload = jsondepth.loads(raw, ANSWER_DEPTH) if raw else None
+    except jsondepth.TooDeep:
+        raise ResponseTooLarge(TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError):
         raise ConnectionFailed(_NOT_JSON2.format(url=url)) from None
     if status == 200:
