@@ -195,6 +195,9 @@ class McpServer:
                 "Each tool runs one Odoo ORM method on the model named by its `model` argument "
                 f"(e.g. res.partner). This key's scope is {claims.scope}: R reads, W creates and "
                 "writes, D deletes; start with fields_get to learn a model's fields."
+                + (" Its field rules ([...]) hide some fields: fields_get describes only the ones "
+                   "it may use, and naming another is refused." if claims.rules.field_restricted
+                   else "")
             ),
         }
 
@@ -227,7 +230,7 @@ class McpServer:
                 raise _invalid_arguments(name)
             self.note(model=arguments.get("model"))
             self.limit(claims.key_id)
-            result = self.gateway.call(claims, name, arguments)
+            result = self.gateway.call(claims, name, arguments, face="mcp")
         except ToolNotFound as error:
             raise RpcError(INVALID_PARAMS, error.message, error.payload(self.request_id)) from None
         except GatewayError as error:

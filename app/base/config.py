@@ -52,6 +52,7 @@ class Settings:
     trusted_proxies: int = 0
     max_response_bytes: int = 50 * 1024 * 1024
     mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
+    lean_answer_bytes: int = 50_000  # lean answers (MCP's default): records cut to this JSON size
     log_format: str = "text"
     metrics_enabled: bool = True
     metrics_dir: str | None = None
@@ -111,6 +112,7 @@ class Settings:
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
             max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
             mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
+            lean_answer_bytes=reader.number("LEAN_ANSWER_BYTES", 50_000, int),
             log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
             metrics_enabled=reader.flag("METRICS_ENABLED", True),
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),

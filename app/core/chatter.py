@@ -11,6 +11,7 @@ from marshmallow import fields as ma
 from marshmallow import validate
 
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.files import record_id
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
@@ -61,6 +62,8 @@ def _read(odoo: OdooCall, a: dict) -> dict:
 
 CHATTER_TOOLS: tuple[Tool, ...] = (
     Tool("post_message", "W", "Post a message or an internal note in a record's chatter, notifying "
-         "partners, with attachments.", PostArgs, _post),
-    Tool("read_messages", "R", "Read a record's chatter messages, newest first.", ReadArgs, _read),
+         "partners, with attachments.", PostArgs, _post, fields=FieldArgs()),  # writes no field
+    # Messages and their tracking values may show any field of the record.
+    Tool("read_messages", "R", "Read a record's chatter messages, newest first.", ReadArgs, _read,
+         fields=FieldArgs(opaque=True)),
 )

@@ -18,6 +18,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import NotFound, PayloadTooLarge
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 ATTACHMENT = "ir.attachment"
@@ -83,11 +84,12 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
 
     return (
         Tool("attach_file", "W", "Attach a file (base64) to a record; POST /files/{model}/{id} takes "
-             "multipart/form-data too.", AttachArgs, attach),
+             "multipart/form-data too.", AttachArgs, attach, fields=FieldArgs()),
         Tool("list_attachments", "R", "List a record's attachments (name, type, size; never the "
-             "contents).", ListArgs, _list),
+             "contents).", ListArgs, _list, fields=FieldArgs()),  # Odoo hides binary fields' files
         Tool("download_file", "R", "Download one of a record's attachments (base64 here; raw bytes at "
-             "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download),
+             "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download,
+             fields=FieldArgs(opaque=True)),  # an attachment id may be a binary field's file
     )
 
 

@@ -17,6 +17,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.schemas import summarize
 
 # odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
@@ -57,6 +58,12 @@ def _offset() -> ma.Integer:
     )
 
 
+def _lean() -> ma.Boolean:
+    return ma.Boolean(metadata={"description": (
+        "With fields omitted: true reads the lean default (no binary, HTML or x2many fields) and "
+        "bounds the answer's size; default true over MCP, false over REST")})
+
+
 class SearchArgs(ToolArgs):
     domain = odoo_fields.Domain(load_default=list)
     limit = _limit()
@@ -68,11 +75,13 @@ class ReadArgs(ToolArgs):
     ids = odoo_fields.ids(1000, required=True)
     field_list = odoo_fields.field_names(
         data_key="fields", attribute="fields", metadata={"description": "Field names (omitted: all)"})
+    lean = _lean()
 
 
 class SearchReadArgs(SearchArgs):
     field_list = odoo_fields.field_names(
         data_key="fields", attribute="fields", metadata={"description": "Field names (omitted: all)"})
+    lean = _lean()
 
 
 class CountArgs(ToolArgs):
@@ -183,26 +192,35 @@ class Tool:
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
     also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
+    # Which arguments carry fields (field-level scopes); None: keys with field rules cannot run it.
+    fields: FieldArgs | None = None
 
     def requires(self, arguments: dict) -> tuple[str, str | None]:
         """The scope letter (and, for X, the method) these loaded arguments need."""
         return self.needs(arguments) if self.needs else (self.letter, None)
 
 
+_FILTERED = FieldArgs(domains=("domain",), orders=("order",))
+_READ = FieldArgs(names=("fields",), answer=("records",), lean=True)
+
 TOOLS: tuple[Tool, ...] = (
-    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search),
-    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read),
+    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, fields=_FILTERED),
+    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, fields=_READ),
     Tool("search_read", "R", "Find records matching a domain and read their fields.",
-         SearchReadArgs, _search_read),
-    Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count),
+         SearchReadArgs, _search_read,
+         fields=FieldArgs(names=("fields",), domains=("domain",), orders=("order",),
+                          answer=("records",), lean=True)),
+    Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count,
+         fields=FieldArgs(domains=("domain",))),
     Tool("fields_get", "R", "Describe a model's fields (type, label, relation, ...).",
-         FieldsGetArgs, _fields_get),
+         FieldsGetArgs, _fields_get, fields=FieldArgs(names=("fields",), answer=("fields",))),
     Tool("default_get", "R", "Default values Odoo would give a new record.",
-         DefaultGetArgs, _default_get),
+         DefaultGetArgs, _default_get, fields=FieldArgs(names=("fields",), answer=("defaults",))),
     Tool("create", "W", "Create one record (values is an object) or several (a list).",
-         CreateArgs, _create),
-    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write),
-    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink),
+         CreateArgs, _create, fields=FieldArgs(values=("values",))),
+    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write,
+         fields=FieldArgs(values=("values",))),
+    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, fields=FieldArgs()),
 )
 
 
