@@ -26,8 +26,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.base.errors import AuthFailed, ConnectionFailed, GatewayError, NotFound, OdooAccessError, OdooError
+from app.base import jsondepth
+from app.base.errors import (
+    AuthFailed,
+    ConnectionFailed,
+    GatewayError,
+    NotFound,
+    OdooAccessError,
+    OdooError,
+    ResponseTooLarge,
+)
 from app.odoo.breaker import CircuitBreaker
+from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
 from app.odoo.json2 import Json2Connector
 from app.odoo.xmlrpc import DEFAULT_MAX_RESPONSE_BYTES, OdooConnector
 
@@ -73,7 +83,9 @@ class JsonRpcConnector(OdooConnector):
 
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
-        payload = json.loads(raw)
+        payload = jsondepth.loads(raw, ANSWER_DEPTH + 1)  # + 1: the JSON-RPC envelope
+    except jsondepth.TooDeep:
+        raise ResponseTooLarge(TOO_DEEP) from None  # Odoo answered: not a breaker failure
     except (ValueError, UnicodeDecodeError):
         payload = None
     if status != 200 or not isinstance(payload, dict) or payload.get("jsonrpc") != "2.0":
