@@ -123,9 +123,12 @@ def _call_needs(a: dict) -> tuple[str, str | None]:
 
 
 BUSINESS_TOOLS: tuple[Tool, ...] = (
-    Tool("name_search", "R", "Find records by display name: [{id, name}].", NameSearchArgs, _name_search),
+    Tool("name_search", "R", "Find records by display name: [{id, name}].", NameSearchArgs, _name_search,
+         example={"model": "res.partner", "name": "Azure", "limit": 5}),
     Tool("read_group", "R", "Group records and aggregate fields (counts, sums) without reading rows.",
-         ReadGroupArgs, _read_group),
+         ReadGroupArgs, _read_group, example={
+             "model": "sale.order", "fields": ["amount_total:sum"], "groupby": ["state"]}),
     Tool("call", "X", "Run a public model method, e.g. sale.order action_confirm; CRUD methods need "
-         "their own letter (R, W or D).", CallArgs, _call, needs=_call_needs),
+         "their own letter (R, W or D).", CallArgs, _call, needs=_call_needs, example={
+             "model": "sale.order", "method": "action_confirm", "ids": [2]}),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from apispec.ext.marshmallow import OpenAPIConverter
@@ -181,26 +182,39 @@ class Tool:
     run: Callable[[OdooCall, dict], dict]
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
+    # Arguments that work against the sandbox's demo data: shown in /docs and run by the tests.
+    example: dict = dataclass_field(default_factory=dict)
 
     def requires(self, arguments: dict) -> tuple[str, str | None]:
         """The scope letter (and, for X, the method) these loaded arguments need."""
         return self.needs(arguments) if self.needs else (self.letter, None)
 
 
+_PARTNER = "res.partner"
+_COMPANIES = [["is_company", "=", True]]
+
 TOOLS: tuple[Tool, ...] = (
-    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search),
-    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read),
+    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, example={
+        "model": _PARTNER, "domain": _COMPANIES, "limit": 10, "order": "name asc"}),
+    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, example={
+        "model": _PARTNER, "ids": [2, 6], "fields": ["name", "email"]}),
     Tool("search_read", "R", "Find records matching a domain and read their fields.",
-         SearchReadArgs, _search_read),
-    Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count),
+         SearchReadArgs, _search_read, example={
+             "model": _PARTNER, "domain": _COMPANIES, "fields": ["name", "email"], "limit": 5}),
+    Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count,
+         example={"model": _PARTNER, "domain": _COMPANIES}),
     Tool("fields_get", "R", "Describe a model's fields (type, label, relation, ...).",
-         FieldsGetArgs, _fields_get),
+         FieldsGetArgs, _fields_get, example={
+             "model": _PARTNER, "fields": ["name", "email"], "attributes": ["string", "type"]}),
     Tool("default_get", "R", "Default values Odoo would give a new record.",
-         DefaultGetArgs, _default_get),
+         DefaultGetArgs, _default_get, example={"model": _PARTNER, "fields": ["type", "lang"]}),
     Tool("create", "W", "Create one record (values is an object) or several (a list).",
-         CreateArgs, _create),
-    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write),
-    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink),
+         CreateArgs, _create, example={
+             "model": _PARTNER, "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
+    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write, example={
+        "model": _PARTNER, "ids": [7], "values": {"phone": "+32 2 123 45 67"}}),
+    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, example={
+        "model": _PARTNER, "ids": [12]}),
 )
 
 
@@ -229,6 +243,10 @@ class ToolRegistry:
                 f"Invalid arguments for tool {tool.name!r}: {summarize(error.messages)}",
                 details=error.messages,
             ) from None
+
+    def tools(self) -> tuple[Tool, ...]:
+        """Every tool, in the order of the catalogue."""
+        return tuple(self._tools.values())
 
     def catalogue(self) -> list[dict]:
         return self._catalogue
