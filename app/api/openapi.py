@@ -23,8 +23,10 @@ from flask import Flask, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema
 
+from app.api import openapi_examples as examples
 from app.api import responses
 from app.base import __version__
+from app.core.schemas import RevokeSchema
 
 Body = type[Schema] | Schema | dict | str | None
 _ERRORS = {
@@ -43,6 +45,8 @@ _ERRORS = {
     504: "Odoo did not answer within ODOO_TIMEOUT_SECONDS.",
 }
 _ALWAYS = (405, 429, 500)  # any route can answer these
+_ANSWERS = {202: "Accepted: a notification or a response, which get no answer body."}
+_EXTENDED = (("Revoke", RevokeSchema),)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class Operation:
     description: str | None = None
     error_body: Body = "Error"  # /mcp answers JSON-RPC errors instead
     security: tuple[str, ...] = ("ApiKeyHeader", "BearerKey")
+    auth_optional: bool = False  # the schemes are needed only in some set-ups (GENERATE_TOKEN)
+    # Named request examples, or a function of the registry's tools that makes them.
+    examples: dict | Callable[[tuple], dict] | None = None
+    answers: tuple[int, ...] = ()  # other successful statuses, e.g. 202 for MCP notifications
 
 
 def documented(summary: str, **contract: Any) -> Callable:
@@ -102,12 +110,12 @@ def build(app: Flask) -> dict:
     spec = APISpec("Odoo Gateway", __version__, "3.1.0", plugins=[MarshmallowPlugin()], info={
         "description": "Odoo's external API over plain HTTP+JSON, with scoped, encrypted API keys.",
     })
-    spec.components.security_scheme("ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
-    spec.components.security_scheme("BearerKey", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("MintingToken", {
-        "type": "http", "scheme": "bearer", "description": "The operator's GENERATE_TOKEN, when set"})
+    _security_schemes(spec)
     spec.components.schema("Error", schema=responses.ErrorSchema)
+    for name, schema in _EXTENDED:  # request schemas with rules marshmallow's converter cannot say
+        spec.components.schema(name, dict(schema.OPENAPI), schema=schema)
     _tool_components(spec, app)
+    tools = app.extensions["gateway"].registry.tools()
     hidden = app.extensions.get("openapi_hidden", set())
     paths: dict[str, dict[str, dict]] = {}
     for rule in app.url_map.iter_rules():
@@ -116,7 +124,7 @@ def build(app: Flask) -> dict:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule.endpoint, method)
+                operation, rule.endpoint, method, tools)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -127,7 +135,21 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def _operation(op: Operation, endpoint: str, method: str) -> dict:
+def _security_schemes(spec: APISpec) -> None:
+    """The Authorize dialog's schemes, each saying what it is for."""
+    key = "The gateway API key (`api_key` from POST /auth/generate), for /tools/*, /mcp and revoking a key."
+    spec.components.security_scheme("ApiKeyHeader", {
+        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": f"{key} Paste the key."})
+    spec.components.security_scheme("BearerKey", {
+        "type": "http", "scheme": "bearer",
+        "description": f"The same gateway API key as Authorization: Bearer (instead of X-API-Key). {key}"})
+    spec.components.security_scheme("MintingToken", {
+        "type": "http", "scheme": "bearer",
+        "description": "Not an API key: the operator's GENERATE_TOKEN, for POST /auth/generate and revoking "
+                       "by key_id. Leave it empty when the gateway has no GENERATE_TOKEN."})
+
+
+def _operation(op: Operation, endpoint: str, method: str, tools: tuple) -> dict:
     result: dict[str, Any] = {
         "operationId": f"{endpoint.replace('.', '_')}_{method.lower()}",
         "summary": op.summary,
@@ -135,16 +157,21 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
         "responses": {"200": {"description": "Success", "content": {op.content_type: {
             "schema": _schema(op.ok or {"type": "object"})}}}},
     }
+    for status in op.answers:
+        result["responses"][str(status)] = {"description": _ANSWERS[status]}
     if op.description:
         result["description"] = op.description
     if op.body is not None:
-        result["requestBody"] = {"required": True,
-                                 "content": {"application/json": {"schema": _schema(op.body)}}}
+        content: dict[str, Any] = {"schema": _schema(op.body)}
+        if op.examples is not None:
+            content["examples"] = op.examples(tools) if callable(op.examples) else op.examples
+        result["requestBody"] = {"required": True, "content": {"application/json": content}}
     for status in sorted(set(op.errors) | set(_ALWAYS) | ({413} if op.body is not None else set())):
+        example = examples.error(status) if op.error_body == "Error" else examples.mcp_error(status)
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
-            "application/json": {"schema": _schema(op.error_body)}}}
+            "application/json": {"schema": _schema(op.error_body), "example": example}}}
     if op.secured:
-        result["security"] = [{name: []} for name in op.security]
+        result["security"] = [{name: []} for name in op.security] + ([{}] if op.auth_optional else [])
     return result
 
 

@@ -18,6 +18,12 @@ OPERATORS = frozenset({
     "=like", "=ilike", "in", "not in", "child_of", "parent_of", "any", "not any",
 })
 _ARITY = {"!": 1, "&": 2, "|": 2}
+# The operators in any letter case (Odoo lower-cases them), as a pattern the document can state.
+_OPERATOR_PATTERN = "^(?:" + "|".join(sorted(
+    "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c.replace("?", "\\?") for c in op)
+    for op in OPERATORS
+)) + ")$"
+_OPERATOR = re.compile(_OPERATOR_PATTERN)
 
 
 class WholeNumber(fields.Integer):
@@ -74,8 +80,14 @@ class Domain(fields.List):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": "Odoo domain, e.g. [[\"is_company\", \"=\", true]]"})
-        super().__init__(fields.Raw(), **kwargs)
+        kwargs.setdefault("metadata", {"description": "Odoo domain, e.g. [[\"is_company\", \"=\", true]]; "
+                                       "'&' and '|' take the next two terms, '!' the next one"})
+        super().__init__(fields.Raw(metadata={"anyOf": [
+            {"enum": sorted(_ARITY)},
+            {"type": "array", "minItems": 3, "maxItems": 3, "prefixItems": [
+                {"anyOf": [{"type": "string", "pattern": FIELD_NAME.pattern}, {"enum": [0, 1]}]},
+                {"type": "string", "pattern": _OPERATOR_PATTERN}, {}]},
+        ]}), **kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> list:
         terms = super()._deserialize(value, attr, data, **kwargs)
@@ -97,7 +109,7 @@ def _check_term(position: int, term: Any) -> None:
         return  # Odoo's TRUE_LEAF / FALSE_LEAF: [1, "=", 1], [0, "=", 1]
     if not isinstance(name, str) or not FIELD_NAME.match(name):
         raise ValidationError(f"Term {position}: {name!r} is not a field name.")
-    if not isinstance(operator, str) or operator.lower() not in OPERATORS:
+    if not isinstance(operator, str) or not _OPERATOR.match(operator):
         raise ValidationError(
             f"Term {position}: {operator!r} is not an Odoo operator ({', '.join(sorted(OPERATORS))})."
         )
@@ -132,6 +144,10 @@ class Values(fields.Field):
 
 class ValuesObject(fields.Dict):
     """Field values for write: a non-empty object keyed by field name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})["minProperties"] = 1
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> dict:
         return _values_object(super()._deserialize(value, attr, data, **kwargs))

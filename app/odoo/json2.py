@@ -118,6 +118,14 @@ def named_arguments(method: str, args: list, kwargs: dict) -> dict:
     return body
 
 
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_ids(value: Any) -> bool:
     items = value if isinstance(value, list) else [value]
     return all(isinstance(i, int) and not isinstance(i, bool) for i in items)
@@ -177,6 +185,10 @@ class Json2Connector:
             "Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
             "User-Agent": "odoo-gateway",
         }
+        if not all(value.isprintable() and _latin1(value) for value in (
+                credentials.password, credentials.database)):
+            raise AuthFailed("The database name and the API key must be plain text (Latin-1): "
+                             "JSON-2 sends them in HTTP headers.")
         parts = urlsplit(credentials.url)
         path = f"{parts.path.rstrip('/')}/json/2/{quote(model)}/{quote(method)}"
         status, raw = self._post(credentials.url, parts.scheme, parts.netloc, path, body, headers)

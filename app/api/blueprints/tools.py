@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app
 
+from app.api import openapi_examples as examples
 from app.api.openapi import documented
 from app.api.responses import BatchResultSchema, ToolListSchema
 from app.api.security import limit_key
@@ -24,8 +25,9 @@ def list_tools() -> dict:
 
 
 @bp.post("/call")
-@documented("Run one tool", body="ToolCall", ok="ToolAnswer",
-            errors=(400, 401, 403, 404, 413, 422, 429, 502, 503, 504), secured=True)
+@documented("Run one tool", body="ToolCall", ok="ToolAnswer", examples=examples.tool_calls,
+            errors=(400, 401, 403, 404, 413, 422, 429, 502, 503, 504), secured=True,
+            description="Pick an example per tool in the Examples list; each runs against the demo data.")
 def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
@@ -38,7 +40,7 @@ def call() -> dict:
 
 @bp.post("/batch")
 @documented("Run several tool calls in order with one key, each answered in place", body=BatchSchema,
-            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True)
+            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True, examples=examples.batch)
 def batch() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
