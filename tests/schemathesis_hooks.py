@@ -44,6 +44,7 @@ def _repeats(body: Any) -> bool:
 
 
 @schemathesis.hook
-def filter_body(context: Any, body: Any) -> bool:
-    """Leave out what JSON Schema cannot state: unbalanced domains, repeats in a scope."""
+def filter_case(context: Any, case: Any) -> bool:
+    """Leave out what JSON Schema cannot state: unbalanced domains, repeats in a scope (every phase)."""
+    body = case.body
     return all(_balanced(domain) for domain in _domains(body)) and not _repeats(body)

@@ -84,7 +84,8 @@ def test_every_error_response_has_an_example_of_its_own_status(document) -> None
 def test_authorize_dialog_says_which_scheme_is_for_what(document) -> None:
     schemes = document["components"]["securitySchemes"]
     assert "api_key" in schemes["ApiKeyHeader"]["description"]
-    assert "Bearer" in schemes["BearerKey"]["description"] and "API key" in schemes["BearerKey"]["description"]
+    bearer = schemes["BearerKey"]["description"]
+    assert "Bearer" in bearer and "API key" in bearer
     assert "Not an API key" in schemes["MintingToken"]["description"]
     assert "GENERATE_TOKEN" in schemes["MintingToken"]["description"]
     for path in ("/auth/generate", "/auth/revoke"):

@@ -26,6 +26,7 @@ from marshmallow import Schema
 from app.api import openapi_examples as examples
 from app.api import responses
 from app.base import __version__
+from app.core.fields import value_schema
 from app.core.schemas import RevokeSchema
 
 Body = type[Schema] | Schema | dict | str | None
@@ -127,7 +128,17 @@ def build(app: Flask) -> dict:
                 operation, rule.endpoint, method, tools)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _values_stated(spec.to_dict(), value_schema())
+
+
+def _values_stated(node: Any, value: dict) -> Any:
+    """The document with each ``x-odoo-value`` marker replaced by what it stands for."""
+    if isinstance(node, dict):
+        stated = {k: _values_stated(v, value) for k, v in node.items() if k != "x-odoo-value"}
+        return {**stated, **value} if node.get("x-odoo-value") else stated
+    if isinstance(node, list):
+        return [_values_stated(v, value) for v in node]
+    return node
 
 
 def openapi_path(rule: str) -> str:

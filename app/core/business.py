@@ -71,12 +71,15 @@ class ReadGroupArgs(ToolArgs):
 
 class CallArgs(ToolArgs):
     method = ma.String(required=True, metadata={
-        "description": "A public method of the model, e.g. action_confirm", "example": "action_confirm"})
+        "description": "A public method of the model, e.g. action_confirm", "example": "action_confirm",
+        "pattern": METHOD_NAME.pattern})
     ids = odoo_fields.ids(1000)  # omitted: a model-level method (@api.model)
-    args = ma.List(ma.Raw(), load_default=list, metadata={
-        "description": "Positional arguments after ids"})
-    kwargs = ma.Dict(keys=ma.String(), load_default=dict, metadata={
-        "description": "Keyword arguments (JSON-2 keys need these for every named argument)"})
+    args = ma.List(ma.Raw(metadata={"allOf": [odoo_fields.VALUE, {"not": {"type": "null"}}]}),
+                   load_default=list, metadata={
+        "description": "Positional arguments after ids (not null: XML-RPC cannot send it)"})
+    kwargs = ma.Dict(
+        keys=ma.String(), values=ma.Raw(allow_none=True, metadata=odoo_fields.VALUE), load_default=dict,
+        metadata={"description": "Keyword arguments (JSON-2 keys need these for every named argument)"})
 
     @validates("method")
     def _public(self, value: str, **_: Any) -> None:

@@ -28,7 +28,7 @@ class ToolArgs(Schema):
 
     model = odoo_fields.model_name(required=True)
     context = ma.Dict(
-        keys=ma.String(),
+        keys=ma.String(), values=ma.Raw(allow_none=True, metadata=odoo_fields.VALUE),
         metadata={"description": "Odoo context merged over the key's, e.g. {\"lang\": \"fr_FR\"}"},
     )
 
@@ -41,7 +41,7 @@ class ToolArgs(Schema):
             elif name == "ids":
                 field.validators = [validate.Length(min=1, max=max_limit)]
             elif isinstance(field, odoo_fields.Values):
-                field.max_items = max_limit
+                field.limit(max_limit)
 
 
 def _limit() -> ma.Integer:
@@ -259,7 +259,16 @@ class ToolRegistry:
 
 
 def input_schema(schema: Schema) -> dict:
-    """The JSON Schema of a marshmallow schema (through apispec's converter)."""
+    """The JSON Schema of a marshmallow schema (through apispec's converter), without markers."""
     converter = OpenAPIConverter("3.1.0", None, None)
-    return converter.schema2jsonschema(schema)
+    return _unmarked(converter.schema2jsonschema(schema))
+
+
+def _unmarked(value: Any) -> Any:
+    """``value`` without the ``x-odoo-value`` markers (any JSON value is shown as ``{}``)."""
+    if isinstance(value, dict):
+        return {k: _unmarked(v) for k, v in value.items() if k != "x-odoo-value"}
+    if isinstance(value, list):
+        return [_unmarked(v) for v in value]
+    return value
 
