@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
     from app import cli
     from app.api import metrics, openapi, readiness, security, web
-    from app.api.blueprints import auth, health, mcp, tools
+    from app.api.blueprints import auth, files, health, mcp, tools
     from app.base import logs
     from app.core.gateway import Gateway
 
@@ -25,8 +25,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["gateway"] = Gateway(settings)
     logs.configure(settings.log_level, settings.secrets(), settings.log_format)
     web.init_app(app)
-    for blueprint in (health.bp, auth.bp, tools.bp, mcp.bp):
+    for blueprint in (health.bp, auth.bp, tools.bp, files.bp, mcp.bp):
         app.register_blueprint(blueprint)
+    if settings.oauth_enabled:
+        _add_oauth(app, settings)
     security.init_app(app, settings)
     app.cli.add_command(cli.keys)
     if settings.metrics_enabled:
@@ -34,4 +36,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     openapi.init_app(app)
     readiness.add_check(app, "config", readiness.config_check(app))
     readiness.add_check(app, "revocation_store", readiness.revocation_check(app))
+    if settings.oauth_enabled:
+        readiness.add_check(app, "oauth_store", readiness.oauth_store_check(app))
     return app
+
+
+def _add_oauth(app: Flask, settings: Settings) -> None:
+    """The OAuth sign-in for MCP clients (OAUTH_ENABLED): its store, its flows and its routes."""
+    from app.api.blueprints import oauth
+    from app.core.oauth import OAuthService
+    from app.stores.oauth import build_oauth_store
+
+    store = build_oauth_store(settings.redis_url, settings.oauth_db)
+    app.extensions["oauth"] = OAuthService(settings, app.extensions["gateway"], store)
+    app.register_blueprint(oauth.bp)

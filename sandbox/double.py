@@ -58,6 +58,7 @@ class OdooDouble(Dispatcher):
         """Re-seed data, clear calls and restore normal behaviour."""
         self.failure = None
         self.latency = 0.0
+        self.commit_delay = 0.0
         self.version = "18.0"
         self.reseed()
         self.posts = 0

@@ -28,6 +28,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .accounting import model_class
 from .faults import AccessError, UserError, traceback_text
 from .models import MODELS
 from .orm import COMMON_METHODS, BaseModel
@@ -77,7 +78,8 @@ def named(call: Call) -> dict:
         return dict(call.kwargs)
     kwargs = dict(call.kwargs)
     context = {"context": kwargs.pop("context")} if "context" in kwargs else {}
-    function = getattr(BaseModel, str(call.model_method), None)
+    owner = model_class(call.model) if call.model in MODELS else BaseModel
+    function = getattr(owner, str(call.model_method), None)
     if function is None:
         return {"args": list(call.args), **kwargs, **context}
     bound = inspect.signature(function).bind(None, *call.args, **kwargs).arguments
@@ -95,10 +97,10 @@ def _run(owner: Dispatcher, db: Any, uid: int, model: str, method: str, named: d
     params = dict(named)
     ids = params.pop("ids", [])
     context = params.pop("context", {})
-    parameters = list(inspect.signature(getattr(BaseModel, method)).parameters)
-    args = [ids] if parameters[1:2] == ["ids"] else []
+    signature = inspect.signature(getattr(model_class(model), method))
+    args = [ids] if list(signature.parameters)[1:2] == ["ids"] else []
     try:
-        inspect.signature(getattr(BaseModel, method)).bind(None, *args, **params)
+        signature.bind(None, *args, **params)
     except TypeError as exc:
         raise _Unprocessable(str(exc)) from None
     result = owner._call_model(db, uid, model, method, args, {**params, "context": context})

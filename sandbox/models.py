@@ -148,6 +148,15 @@ MODELS: dict[str, Model] = {m.name: m for m in (
     ),
     _model("res.company", "Companies", "id", Field("name", "char", "Company Name", required=True)),
     _model("res.groups", "Access Groups", "name, id", Field("name", "char", "Name", required=True)),
+    _model(
+        "ir.model.data", "Model Data", "module, model, name",
+        Field("name", "char", "External Identifier", required=True),
+        Field("module", "char", "Module", required=True),
+        Field("model", "char", "Model Name", required=True),
+        Field("res_id", "integer", "Record ID"),
+        Field("noupdate", "boolean", "Non Updatable", default=False),
+        methods=("check_object_reference",),
+    ),
 )}
 
 # Models each non-admin kind of user may touch, by access letter (read, write, create, unlink).
@@ -158,6 +167,8 @@ def default_access(kind: str, model: str) -> str:
     """Return the access letters a seeded user of this kind has on a model."""
     if kind == "admin":
         return "rwcu"
+    if model == "ir.model.data":  # Administration/Settings only
+        return ""
     if kind == "internal":
         return "rwc" if model in _INTERNAL_WRITE else "r"
     return "r" if model == "product.product" else ""

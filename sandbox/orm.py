@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import clock, seed
 from . import domain as dom
-from . import seed
 from .faults import AccessError, UserError
+from .imports import ImportMixin, drop_xids
 from .models import MODELS, RELATIONAL, X2MANY, Model
 from .store import Database, dynamic_defaults, invalid_field
 
 COMMON_METHODS = (
     "search", "search_read", "read", "search_count", "fields_get", "default_get", "create",
-    "write", "unlink", "name_search", "read_group",
+    "write", "unlink", "name_search", "read_group", "load",
 )
 # The access letter each method needs; methods not listed need none.
 NEEDS = {
@@ -54,7 +55,7 @@ def _as_ids(ids: Any) -> list[int]:
     return list(items)
 
 
-class BaseModel:
+class BaseModel(ImportMixin):
     """One model seen by one user of one database, for the length of one call."""
 
     def __init__(self, db: Database, model: str, uid: int, context: dict) -> None:
@@ -122,6 +123,8 @@ class BaseModel:
             values = [self.db.display_name(target, v) for v in values if v]
         if field.type == "boolean":
             return dom.matches([bool(v) for v in values], op, value)
+        if field.type == "datetime":
+            value = clock.domain_value(value, op)
         return dom.matches([v for v in values if v is not False], op, value)
 
     def _filter(self, domain: Any) -> list[dict]:
@@ -241,8 +244,10 @@ class BaseModel:
 
     def unlink(self, ids):
         """Delete existing records."""
-        for rid in self._existing(ids):
+        ids = self._existing(ids)
+        for rid in ids:
             del self.table[rid]
+        drop_xids(self.db, self.name, ids)
         return True
 
     def name_search(self, name="", domain=None, operator="ilike", limit=100):

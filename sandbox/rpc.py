@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import clock
+from .accounting import model_class
 from .faults import AccessDenied, AccessError, DatabaseMissing, UserError, to_fault
 from .models import MODELS
-from .orm import COMMON_METHODS, NEEDS, BaseModel, access_error
+from .orm import COMMON_METHODS, NEEDS, access_error
 from .store import Database
 
 # Odoo 19 words some errors differently from Odoo 18, whatever the transport.
 _ODOO19_TEXTS = ((re.compile(r"^(Invalid field \S+) in leaf "), r"\1 in condition "),
                  (re.compile(r"^(Invalid field '[^']*') on model ('[^']*')$"), r"\1 on \2"))
+_READS = ("search", "search_read", "read", "search_count", "fields_get", "default_get",
+          "name_search", "read_group", "check_object_reference", "context_get")
 FAILURES = (None, "refuse", "hang", "non_xml", "reset", "http_500")
 VERSION = {
     "server_version": "18.0", "server_version_info": [18, 0, 0, "final", 0, ""],
@@ -46,12 +51,16 @@ class Dispatcher:
         self.databases: dict[str, Database] = {}
         self._calls: list[Call] = []
         self.version = "18.0"  # "19.0" or later also serves JSON-2 on /json/2/
+        # Seconds a writing call waits between its transaction's start (its write_date) and its
+        # commit, as a slow Odoo transaction does: readers see its records late, with an old stamp.
+        self.commit_delay = 0.0
         self.reseed()
 
     def reseed(self) -> None:
         """Replace every database by a fresh seeded copy and forget the calls."""
         with self.lock:
             self.databases = {name: Database(name) for name in ("demo", "other")}
+            self.web_sessions: dict[str, tuple[str, int]] = {}  # session_id -> (db, uid)
             self._calls = []
 
     @property
@@ -137,7 +146,10 @@ class Dispatcher:
                             f"but {len(params) + 1} were given")
         db_name, uid, password, model, name, args, *rest = params
         kwargs = rest[0] if rest and rest[0] else {}
-        with self.lock:
+        started = clock.instant()  # the transaction starts before it waits for the others
+        if self.commit_delay and name not in _READS:
+            time.sleep(self.commit_delay)
+        with self.lock, clock.transaction(started):
             db = self.databases.get(db_name) if isinstance(db_name, str) else None
             ok = bool(db) and db.password_ok(db.login_of(uid), password)
             self._record(Call("object", method, db_name, uid=uid, model=model,
@@ -166,8 +178,14 @@ class Dispatcher:
         kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
         if name == "default_get" and "fields_list" in kwargs and self.major_version < 19:
             kwargs["fields"] = kwargs.pop("fields_list")  # Odoo 18's name of the parameter
+        with clock.transaction():  # JSON-2 calls arrive here directly
+            return self._run_method(db, uid, model, name, args, kwargs)
+
+    def _run_method(self, db: Database, uid: int, model: str, name: str, args: Any,
+                    kwargs: dict) -> Any:
+        """Call the method on a model bound to the user and context."""
         context = kwargs.pop("context", None)
-        recs = BaseModel(db, model, uid, context if isinstance(context, dict) else {})
+        recs = model_class(model)(db, model, uid, context if isinstance(context, dict) else {})
         function = getattr(recs, name)
         if not isinstance(args, (list, tuple)):
             raise TypeError(f"{type(recs).__name__}.{name}() argument after * must be an "

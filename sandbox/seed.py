@@ -94,6 +94,13 @@ _GROUPS = [
     (4, "Sales / Administrator", {}),
 ]
 
+_XIDS = [
+    (1, "main_company", {"module": "base", "model": "res.company", "res_id": 1}),
+    (2, "main_partner", {"module": "base", "model": "res.partner", "res_id": 1}),
+    (3, "user_admin", {"module": "base", "model": "res.users", "res_id": 2}),
+    (4, "partner_admin", {"module": "base", "model": "res.partner", "res_id": 3}),
+]
+
 
 def defaults(model: str) -> dict:
     """Return every field of a model that has a default, with that default."""
@@ -132,4 +139,5 @@ def seed(db: str) -> dict[str, dict[int, dict]]:
         "res.users": _table("res.users", _USERS),
         "res.company": _table("res.company", _COMPANIES[db]),
         "res.groups": _table("res.groups", _GROUPS),
+        "ir.model.data": _table("ir.model.data", _XIDS),
     }

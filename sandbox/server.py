@@ -11,7 +11,7 @@ import threading
 import time
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
-from . import json2
+from . import json2, web
 
 HANG_CAP = 60.0
 SERVICES = {"/xmlrpc/2/common": "common", "/xmlrpc/2/object": "object"}
@@ -45,14 +45,19 @@ class Handler(SimpleXMLRPCRequestHandler):
         """Stay quiet; tests and the demo do not want access logs."""
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-        """Odoo's RPC routes accept POST only."""
-        if self.path in SERVICES:
+        """Odoo's RPC routes accept POST only; reports are GET."""
+        if self.path.startswith("/report/pdf/"):
+            self._web(b"")
+        elif self.path in SERVICES:
             self._send(405, "text/html", b"<h1>Method Not Allowed</h1>")
         else:
             self._send(404, "text/html", _HTML_404)
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         """Answer one XML-RPC request, or misbehave as the double's failure mode asks."""
+        if web.serves(self.path):
+            self._web(self._read_body())
+            return
         if self.path not in SERVICES and not json2.serves(self.server.owner, self.path):
             self._read_body()
             self._send(404, "text/html", _HTML_404)
@@ -87,16 +92,34 @@ class Handler(SimpleXMLRPCRequestHandler):
             body, lambda method, params: self.server.owner.dispatch(service, method, params))
         self._send(200, "text/xml", response)
 
+    def _web(self, body: bytes) -> None:
+        """Answer a web route (session login, report), after the latency and failure modes."""
+        owner = self.server.owner
+        owner.received()
+        time.sleep(owner.latency)
+        if owner.failure == "hang":
+            owner.released.wait(HANG_CAP)
+        if owner.failure in ("reset", "hang") or owner.stopping:
+            self._reset()
+            return
+        if self.path.startswith("/report/pdf/"):
+            status, kind, payload, headers = web.report(owner, self.path, self.headers)
+        else:
+            status, kind, payload, headers = web.authenticate(owner, body)
+        self._send(status, kind, payload, headers)
+
     def _read_body(self) -> bytes:
         """Read the request body announced by Content-Length."""
         length = int(self.headers.get("content-length") or 0)
         data = self.rfile.read(length) if length else b""
         return self.decode_request_content(data) or b""
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send(self, status: int, content_type: str, body: bytes, headers: dict | None = None) -> None:
         """Send a complete response with a Content-Length, keeping the connection alive."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import seed
+from . import clock, mailmodels, seed
 from .faults import UserError
 from .models import MODELS, X2MANY, Field, default_access
 
@@ -44,6 +44,7 @@ class Database:
         self.passwords = dict(seed.PASSWORDS[name])
         self.api_keys = {login: list(keys) for login, keys in seed.API_KEYS[name].items()}
         self.access: dict[tuple[str, str], str] = {}
+        mailmodels.seed_database(self)
 
     # -- users -------------------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class Database:
             return list(value)
         if value is None or (value == "" and field.type != "boolean"):
             return False
-        return value
+        return clock.shown(value) if field.type == "datetime" else value
 
     def convert(self, model: str, vals: Any, rid: int | None) -> tuple[dict, list]:
         """Check and convert write values; return stored values and deferred x2many commands."""
@@ -212,7 +213,7 @@ class Database:
         table = self.tables[model]
         rid = max(table, default=0) + 1
         record = seed.blank(model)
-        record.update(stored, id=rid, create_date=now(), write_date=now())
+        record.update(stored, id=rid, create_date=clock.stamp(), write_date=clock.stamp())
         if model == "sale.order" and record["name"] == "New":
             record["name"] = f"S{rid:05d}"
         self._require(model, record)
@@ -227,7 +228,7 @@ class Database:
         for rid in ids:
             record = self.tables[model][rid]
             self._require(model, {**record, **stored})
-            record.update(stored, write_date=now())
+            record.update(stored, write_date=clock.stamp())
             for field, commands in x2many:
                 self.apply_x2many(model, rid, field, commands, uid)
 

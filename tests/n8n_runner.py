@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections import deque
 from typing import Any
 
@@ -42,7 +43,9 @@ class _Json:
 class Run:
     """One execution of a workflow: each node's last output items, and how often each node ran."""
 
-    def __init__(self, workflow: dict, overrides: dict[str, Any], http: requests.Session) -> None:
+    def __init__(self, workflow: dict, overrides: dict[str, Any], http: requests.Session,
+                 static: dict | None = None) -> None:
+        self.static = {} if static is None else static  # $getWorkflowStaticData('global'), kept across runs
         self.nodes = {node["name"]: node for node in workflow["nodes"]}
         self.connections = workflow["connections"]
         self.overrides = overrides
@@ -73,8 +76,10 @@ class Run:
         run_index = self.runs.get(name, 0)
         self.runs[name] = run_index + 1
         scope = {"json": item, "run": run_index}
-        if kind == "manualTrigger":
+        if kind in ("manualTrigger", "scheduleTrigger"):
             outputs = [[{}]]
+        elif kind == "code":
+            outputs = [self.code(params["jsCode"], item)]
         elif kind == "set":
             assignments = params["assignments"]["assignments"]
             values = {a["name"]: self.evaluate(a["value"], scope) for a in assignments}
@@ -98,13 +103,28 @@ class Run:
         self.history.setdefault(name, []).append(outputs[0])
         return outputs
 
+    def code(self, source: str, item: dict) -> list[dict]:
+        """A Code node ("Run Once for All Items", one input item) run by Node.js, with static data."""
+        done = subprocess.run(["node", "-e", _CODE_HARNESS], input=json.dumps(
+            {"code": source, "items": [item], "static": self.static}), capture_output=True, text=True,
+            timeout=30, check=False)
+        assert done.returncode == 0, f"the Code node failed: {done.stderr}"
+        answer = json.loads(done.stdout)
+        self.static.clear()
+        self.static.update(answer["static"])
+        return answer["items"]
+
     def request(self, params: dict, scope: dict) -> dict:
         headers = {"Content-Type": "application/json"}
         if params.get("sendHeaders"):
             for header in params["headerParameters"]["parameters"]:
                 headers[header["name"]] = str(self.evaluate(header["value"], scope))
-        body = None
-        if params.get("sendBody"):
+        body, files = None, None
+        if params.get("contentType") == "multipart-form-data":  # n8n binary data as form parts
+            headers.pop("Content-Type")
+            files = {part["name"]: _binary_part(scope["json"], part)
+                     for part in params["bodyParameters"]["parameters"]}
+        elif params.get("sendBody"):
             assert params["specifyBody"] == "json"
             text = self.evaluate(params["jsonBody"], scope)
             try:
@@ -112,11 +132,15 @@ class Run:
             except ValueError:
                 raise AssertionError(f"JSON parameter needs to be valid JSON (n8n's error): {text}") from None
         answer = self.http.request(params["method"], self.evaluate(params["url"], scope), json=body,
-                                   headers=headers, timeout=10)
+                                   files=files, headers=headers, timeout=10)
         self.requests.append(answer)
         response = params.get("options", {}).get("response", {}).get("response", {})
         if answer.status_code >= 400 and not response.get("neverError"):
             raise AssertionError(f"the node would fail: {answer.status_code} {answer.text}")
+        if response.get("responseFormat") == "file":  # the item's binary data, as n8n keeps it
+            name = answer.headers.get("Content-Disposition", "").rpartition("filename=")[2].strip('"')
+            return {"$binary": {response.get("outputPropertyName", "data"): {
+                "data": answer.content, "mimeType": answer.headers.get("Content-Type"), "fileName": name}}}
         if response.get("fullResponse"):
             return {"body": answer.json(), "headers": dict(answer.headers), "statusCode": answer.status_code,
                     "statusMessage": answer.reason.upper()}
@@ -138,7 +162,7 @@ class Run:
             return value
         template = value[1:]
         whole = _EXPRESSION.fullmatch(template.strip())
-        if whole:  # a lone expression keeps its type (a number stays a number)
+        if whole and "}}" not in whole.group(1):  # a lone expression keeps its type (a number stays a number)
             return self.expression(whole.group(1), scope)
         return _EXPRESSION.sub(lambda m: render(self.expression(m.group(1), scope)), template)
 
@@ -149,6 +173,23 @@ class Run:
         names = {"_json": wrap(scope["json"]), "_run": scope["run"], "__builtins__": {}, "JSON": _Json,
                  "_node": lambda name: wrap(self.outputs[name][0])}
         return eval(python, names)  # noqa: S307 - test-only, on the repository's own example files
+
+
+_CODE_HARNESS = """
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const items = input.items.map((json) => ({ json }));
+const $input = { all: () => items, first: () => items[0] };
+const $getWorkflowStaticData = () => input.static;
+const out = new Function('$input', '$getWorkflowStaticData', input.code)($input, $getWorkflowStaticData);
+process.stdout.write(JSON.stringify({ items: out.map((i) => i.json), static: input.static }));
+"""
+
+
+def _binary_part(item: dict, part: dict) -> tuple:
+    """A form part: n8n Binary File (``formBinaryData``) from the item's binary data."""
+    assert part["parameterType"] == "formBinaryData", "only binary form parts are replayed"
+    binary = item["$binary"][part["inputDataFieldName"]]
+    return binary["fileName"], binary["data"], binary["mimeType"]
 
 
 def render(value: Any) -> str:

@@ -18,12 +18,15 @@ pytestmark = pytest.mark.slow
 EXAMPLES = ROOT / "examples"
 CURL = EXAMPLES / "curl"
 TOOLS = ("search", "read", "search_read", "search_count", "fields_get", "default_get", "create", "write",
-         "unlink")
+         "unlink", "changes", "upsert")
+AUTOMATIONS = ("attach_file", "attach_file_base64", "list_attachments", "download_file", "get_report",
+               "post_message", "read_messages", "invoice_order", "post_invoice", "register_payment")
+DOCS = ROOT / "docs"
 
 
 @pytest.fixture(scope="module")
 def gateway(odoo_server) -> Iterator[str]:
-    process, base = start_gunicorn({"WEB_CONCURRENCY": "1"})
+    process, base = start_gunicorn({"WEB_CONCURRENCY": "1", "GENERATE_RATE_LIMIT": "1000/minute"})
     try:
         wait_healthy(process, base)
         yield base
@@ -50,7 +53,8 @@ def curl(script: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_there_is_one_curl_script_per_tool() -> None:
-    assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate"}
+    assert {p.stem for p in CURL.glob("*.sh")} == {*TOOLS, "mint", "validate", "upsert_match",
+                                                   "idempotent_create", *AUTOMATIONS}
 
 
 def test_curl_kit_runs_every_tool(gateway, odoo) -> None:
@@ -89,10 +93,10 @@ def test_curl_scripts_fail_with_the_json_error(gateway) -> None:
 
 
 def test_readme_curl_lines_are_the_scripts() -> None:
-    readme = (ROOT / "README.md").read_text()
+    shown = "\n".join(page.read_text() for page in [ROOT / "README.md", *DOCS.glob("*.md")])
     for script in CURL.glob("*.sh"):
         command = script.read_text().split("set -euo pipefail\n\n", 1)[1]
-        assert command in readme, f"README.md must show {script.name}'s command as it is"
+        assert command in shown, f"README.md or a docs/ page must show {script.name}'s command as it is"
 
 
 def test_python_example(gateway, odoo) -> None:
@@ -117,20 +121,23 @@ def workflow(name: str) -> dict:
     for node in data["nodes"]:
         assert {"id", "name", "type", "typeVersion", "position", "parameters"} <= node.keys()
         if node["type"] == "n8n-nodes-base.httpRequest":
-            assert node["typeVersion"] == 4.4 and node["parameters"]["specifyBody"] == "json"
+            body = node["parameters"].get("contentType") == "multipart-form-data" or \
+                node["parameters"].get("specifyBody") == "json" or not node["parameters"].get("sendBody")
+            assert node["typeVersion"] == 4.4 and body
             # A quote in a value would break "{{ $json.x }}": text goes through JSON.stringify.
             assert '"{{' not in node["parameters"].get("jsonBody", ""), node["name"]
     return data
 
 
-def replay(file: str, gateway: str, **settings) -> Run:
+def replay(file: str, gateway: str, static: dict | None = None, **settings) -> Run:
     with requests.Session() as http:
-        return Run(workflow(file), {"gateway_url": gateway, **settings}, http).start()
+        return Run(workflow(file), {"gateway_url": gateway, **settings}, http, static).start()
 
 
 def test_every_n8n_workflow_is_replayed() -> None:
     assert {p.stem for p in (EXAMPLES / "n8n").glob("*.json")} == {
-        "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors"}
+        "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors",
+        "sale-order-changes", "invoice-and-pay-order"}
 
 
 def test_n8n_mint_key(gateway, odoo) -> None:
@@ -185,3 +192,45 @@ def test_n8n_handles_a_refusal(gateway, odoo) -> None:
     assert done.outputs["Deleted"][0]["statusCode"] == 200
     assert done.outputs["Deleted"][0]["statusMessage"] == "OK"
     assert default not in {p["id"] for p in partners(odoo)} and 1 in {p["id"] for p in partners(odoo)}
+
+
+def test_curl_change_feed_upserts_and_idempotent_create(gateway, odoo) -> None:
+    env = {"GATEWAY_URL": gateway, "API_KEY": mint(gateway, odoo)}
+
+    def run(script: str, **extra: str) -> dict:
+        done = curl(script, **env, **extra)
+        assert done.returncode == 0, f"{script}: {done.stdout} {done.stderr}"
+        return json.loads(done.stdout)["result"]
+
+    feed = run("changes")
+    assert [r["name"] for r in feed["records"]] == [o["name"] for o in odoo.records("demo", "sale.order")]
+    assert run("changes", CURSOR=feed["cursor"])["records"] == []
+    made, again = run("upsert"), run("upsert", NAME="Renamed Ltd")
+    assert made["status"] == "created" and again == {**made, "status": "updated"}
+    assert {p["id"]: p["name"] for p in partners(odoo)}[made["id"]] == "Renamed Ltd"
+    first, second = run("upsert_match"), run("upsert_match", NAME="Ada King")
+    assert (first["status"], second["status"], second["id"]) == ("created", "updated", first["id"])
+    odoo.clear_calls()
+    once = [run("idempotent_create", IDEMPOTENCY_KEY="kit-1") for _ in range(3)]
+    assert once[0] == once[1] == once[2] and odoo.count(model_method="create") == 1
+
+
+def test_n8n_sale_order_changes_acts_on_each_change_once(gateway, odoo) -> None:
+    import time
+
+    key, static = mint(gateway, odoo, scope="sale.order:RW,*:R"), {}
+    run = replay("sale-order-changes", gateway, static, api_key=key, page_size=2, lag_seconds=0)
+    handled = [item["order_id"] for page in run.history.get("Handle order", []) for item in page]
+    assert handled == [o["id"] for o in odoo.records("demo", "sale.order")]  # 3 pages of 2
+    assert run.runs["Fetch changes"] == 3 and static["cursor"]
+    time.sleep(1.1)  # the second of the first run is over
+    requests.post(gateway + "/tools/call", headers={"X-API-Key": key}, timeout=10, json={
+        "name": "write", "arguments": {"model": "sale.order", "ids": [2], "values": {"locked": True}}})
+    made = requests.post(gateway + "/tools/call", headers={"X-API-Key": key}, timeout=10, json={
+        "name": "create", "arguments": {"model": "sale.order", "values": {"partner_id": 2}}}).json()
+    time.sleep(1.1)
+    later = replay("sale-order-changes", gateway, static, api_key=key, page_size=2, lag_seconds=0)
+    handled = [item["order_id"] for page in later.history.get("Handle order", []) for item in page]
+    assert sorted(handled) == sorted([2, made["result"]["id"]])
+    quiet = replay("sale-order-changes", gateway, static, api_key=key, page_size=2, lag_seconds=0)
+    assert "Handle order" not in quiet.runs

@@ -10,7 +10,7 @@ from app.api.mcp import mcp_tool
 from tests.mcp_rpc import Rpc
 
 READS = {"search", "read", "search_read", "search_count", "fields_get", "default_get", "name_search",
-         "read_group"}
+         "read_group", "changes", "list_attachments", "download_file", "get_report", "read_messages"}
 
 
 @pytest.fixture
@@ -60,11 +60,11 @@ def test_an_unknown_letter_gets_conservative_hints() -> None:
 
 @pytest.mark.parametrize(("scope", "expected"), [
     ("*:R", READS),
-    ("*:R,res.partner:RW", READS | {"create", "write"}),
-    ("res.partner:W", {"create", "write"}),
+    ("*:R,res.partner:RW", READS | {"create", "write", "upsert", "attach_file", "post_message"}),
+    ("res.partner:W", {"create", "write", "upsert", "attach_file", "post_message"}),
     ("sale.*:D,*:R", READS | {"unlink"}),
-    ("*:RWD,res.users:", READS | {"create", "write", "unlink"}),
-    ("sale.order:X(action_confirm),*:R", READS | {"call"}),
+    ("*:RWD,res.users:", READS | {"create", "write", "unlink", "upsert", "attach_file", "post_message"}),
+    ("sale.order:X(action_confirm),*:R", READS | {"call", "run_wizard"}),
     ("res.users:", set()),
 ])
 def test_the_listing_hides_tools_the_scope_never_grants(api, scope, expected) -> None:

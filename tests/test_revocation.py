@@ -43,9 +43,9 @@ def test_sqlite_store_reopens_after_a_fork(sqlite_path, monkeypatch) -> None:
     store = SqliteRevocationStore(sqlite_path)
     try:
         store.revoke("k1")
-        first = store._connection
+        first = store._db._connection
         monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a freshly forked worker
-        assert store.is_revoked("k1") and store._connection is not first
+        assert store.is_revoked("k1") and store._db._connection is not first
         first.close()
     finally:
         store.close()

@@ -172,9 +172,12 @@ def test_tools_list_describes_every_tool(client) -> None:
         tools = {t["name"]: t for t in response.json["tools"]}
         assert set(tools) == {"search", "read", "search_read", "search_count", "fields_get",
                               "default_get", "create", "write", "unlink", "name_search",
-                              "read_group", "call"}
+                              "read_group", "call", "changes", "upsert", "attach_file",
+                              "list_attachments", "download_file", "get_report", "post_message",
+                              "read_messages", "run_wizard"}
         assert {n: t["permission"] for n, t in tools.items() if t["permission"] != "R"} == {
-            "create": "W", "write": "W", "unlink": "D", "call": "X"}
+            "create": "W", "write": "W", "unlink": "D", "call": "X", "upsert": "W", "attach_file": "W",
+            "post_message": "W", "run_wizard": "X"}
         for tool in tools.values():
             schema = tool["inputSchema"]
             assert schema["type"] == "object" and "model" in schema["required"]

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.api.idempotency import mcp_once
 from app.base.errors import GatewayError, InvalidRequest, ToolNotFound
 from app.core.keys import KeyClaims
 from app.core.scopes import Scope
@@ -208,6 +209,18 @@ class McpServer:
         if not isinstance(name, str) or not name:
             raise RpcError(INVALID_PARAMS, "tools/call needs params.name (a tool name).")
         self.note(tool=name)
+        meta = params.get("_meta")
+        key = meta.get("idempotencyKey") if isinstance(meta, dict) else None
+        if key is None:
+            return self._run_tool(name, arguments, claims)[1]
+        try:
+            return mcp_once(self.gateway, claims.key_id, key, {"name": name, "arguments": arguments},
+                            lambda: self._run_tool(name, arguments, claims))
+        except GatewayError as error:  # a bad key, another body, or still running
+            return self._tool_error(error)
+
+    def _run_tool(self, name: str, arguments: Any, claims: KeyClaims) -> tuple[int, dict]:
+        """(HTTP status it stands for, the MCP result) of one tool call."""
         try:
             if not isinstance(arguments, dict):
                 raise _invalid_arguments(name)
@@ -219,12 +232,11 @@ class McpServer:
         except GatewayError as error:
             if error.http_status >= 500:
                 log.warning("request_id=%s %s: %s", self.request_id, error.code, error.message)
-            return self._tool_error(error)
+            return error.http_status, self._tool_error(error)
         except Exception:
             log.exception("request_id=%s unexpected error in MCP tool %s", self.request_id, name)
-            return self._tool_error(GatewayError())
-        return {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result,
-                "isError": False}
+            return 500, self._tool_error(GatewayError())
+        return 200, {**tool_content(result), "isError": False}
 
     def _tool_error(self, error: GatewayError) -> dict:
         payload = error.payload(self.request_id)
@@ -267,6 +279,22 @@ def _id_of(message: Any) -> Any:
 
 def _invalid_arguments(name: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid arguments for tool {name!r}: arguments must be a JSON object.")
+
+
+def tool_content(result: dict) -> dict:
+    """A tool result as MCP content: JSON text, plus the file as an embedded resource (base64 blob).
+
+    Files and PDFs (``download_file``, ``get_report``) travel once, in the resource; the text and
+    ``structuredContent`` carry the rest (name, size, checksum) without the bytes.
+    """
+    if not (isinstance(result.get("data"), str) and result.get("mimetype")):
+        return {"content": [{"type": "text", "text": _text(result)}], "structuredContent": result}
+    meta = {k: v for k, v in result.items() if k != "data"}
+    where = result.get("attachment_id") or result.get("id") or ",".join(map(str, result.get("ids", [])))
+    uri = f"odoo://{result.get('model')}/{result.get('report') or 'ir.attachment'}/{where}"
+    resource = {"uri": uri, "mimeType": result["mimetype"], "blob": result["data"]}
+    return {"content": [{"type": "text", "text": _text(meta)}, {"type": "resource", "resource": resource}],
+            "structuredContent": meta}
 
 
 def _text(result: Any) -> str:

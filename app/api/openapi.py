@@ -23,8 +23,8 @@ from flask import Flask, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema
 
+from app.api import file_responses, responses  # noqa: F401 - file_responses registers results
 from app.api import openapi_examples as examples
-from app.api import responses
 from app.base import __version__
 from app.core.fields import value_schema
 from app.core.schemas import RevokeSchema
@@ -36,6 +36,8 @@ _ERRORS = {
     403: "The key's scope or Odoo's access rights refuse the operation.",
     404: "Unknown tool, route or record.",
     405: "Wrong HTTP method.",
+    409: "Conflict: an upsert's domain matches several records, or an Idempotency-Key was reused "
+         "with another body (or its first request is still running).",
     406: "The client does not accept application/json.",
     413: "The body is larger than MAX_BODY_BYTES.",
     422: "Odoo refused the operation; the message is Odoo's own.",
@@ -48,6 +50,12 @@ _ERRORS = {
 _ALWAYS = (405, 429, 500)  # any route can answer these
 _ANSWERS = {202: "Accepted: a notification or a response, which get no answer body."}
 _EXTENDED = (("Revoke", RevokeSchema),)
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique value (a UUID) for a writing call: a retry with the same value and body "
+                   "answers the first answer again without running it (docs/automations-feed.md).",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class Operation:
     # Named request examples, or a function of the registry's tools that makes them.
     examples: dict | Callable[[tuple], dict] | None = None
     answers: tuple[int, ...] = ()  # other successful statuses, e.g. 202 for MCP notifications
+    idempotent: bool = False  # takes the Idempotency-Key header
 
 
 def documented(summary: str, **contract: Any) -> Callable:
@@ -124,8 +133,10 @@ def build(app: Flask) -> dict:
         if operation is None or rule.endpoint in hidden:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
-                operation, rule.endpoint, method, tools)
+            described = _operation(operation, rule.endpoint, method, tools)
+            if rule.arguments:
+                described["parameters"] = _path_parameters(rule.rule)
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = described
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return _values_stated(spec.to_dict(), value_schema())
@@ -160,6 +171,14 @@ def _security_schemes(spec: APISpec) -> None:
                        "by key_id. Leave it empty when the gateway has no GENERATE_TOKEN."})
 
 
+def _path_parameters(rule: str) -> list[dict]:
+    """Flask's ``<int:id>`` and ``<name>`` as OpenAPI path parameters."""
+    found = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+            for converter, name in found]
+
+
 def _operation(op: Operation, endpoint: str, method: str, tools: tuple) -> dict:
     result: dict[str, Any] = {
         "operationId": f"{endpoint.replace('.', '_')}_{method.lower()}",
@@ -172,18 +191,37 @@ def _operation(op: Operation, endpoint: str, method: str, tools: tuple) -> dict:
         result["responses"][str(status)] = {"description": _ANSWERS[status]}
     if op.description:
         result["description"] = op.description
+    if op.idempotent:
+        result["parameters"] = [_IDEMPOTENCY_KEY]
+        result["responses"]["200"]["headers"] = {"Idempotent-Replayed": {
+            "description": "true when this is the stored answer of an earlier request",
+            "schema": {"type": "string", "enum": ["true"]}}}
     if op.body is not None:
-        content: dict[str, Any] = {"schema": _schema(op.body)}
-        if op.examples is not None:
-            content["examples"] = op.examples(tools) if callable(op.examples) else op.examples
-        result["requestBody"] = {"required": True, "content": {"application/json": content}}
-    for status in sorted(set(op.errors) | set(_ALWAYS) | ({413} if op.body is not None else set())):
+        if _is_content(op.body):
+            content = op.body
+            if op.examples is not None and "application/json" in content:
+                examples_of = op.examples(tools) if callable(op.examples) else op.examples
+                content = {**content, "application/json": {**content["application/json"],
+                                                           "examples": examples_of}}
+        else:
+            media: dict[str, Any] = {"schema": _schema(op.body)}
+            if op.examples is not None:
+                media["examples"] = op.examples(tools) if callable(op.examples) else op.examples
+            content = {"application/json": media}
+        result["requestBody"] = {"required": True, "content": content}
+    extra = ({413} if op.body is not None else set()) | ({409} if op.idempotent else set())
+    for status in sorted(set(op.errors) | set(_ALWAYS) | extra):
         example = examples.error(status) if op.error_body == "Error" else examples.mcp_error(status)
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
             "application/json": {"schema": _schema(op.error_body), "example": example}}}
     if op.secured:
         result["security"] = [{name: []} for name in op.security] + ([{}] if op.auth_optional else [])
     return result
+
+
+def _is_content(body: Body) -> bool:
+    """A dict keyed by media types (several request bodies) rather than one schema."""
+    return isinstance(body, dict) and bool(body) and all("/" in key for key in body)
 
 
 def _schema(body: Body) -> Any:

@@ -16,6 +16,7 @@ _ERRORS: dict[int, tuple[str, str]] = {
     403: ("permission_denied", "This key's scope does not allow W on res.partner (scope: *:R)."),
     404: ("not_found", "Record does not exist or has been deleted."),
     405: ("method_not_allowed", "GET is not allowed on /tools/call; use POST."),
+    409: ("conflict", "This Idempotency-Key was used with another body: use a new key for a new call."),
     413: ("payload_too_large", "The request body is larger than 1048576 bytes (MAX_BODY_BYTES)."),
     422: ("odoo_error", "Contacts require a name."),
     429: ("rate_limited", "Too many requests for this key (600/minute): retry after the Retry-After delay."),

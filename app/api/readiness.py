@@ -71,6 +71,17 @@ def config_check(app: Flask) -> Check:
     return check
 
 
+def oauth_store_check(app: Flask) -> Check:
+    """The OAuth store can be read: sign-ins and refreshes fail while it cannot."""
+    oauth = app.extensions["oauth"]
+
+    def check() -> str:
+        oauth.store.get("client", "ready-probe")
+        return type(oauth.store).__name__
+
+    return check
+
+
 def revocation_check(app: Flask) -> Check:
     """The revocation list can be read: keys are refused while it cannot (it fails closed)."""
     store = app.extensions["gateway"].revocations

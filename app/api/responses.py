@@ -89,11 +89,25 @@ class MethodResult(_Model):
     value = fields.Raw(required=True, allow_none=True, metadata={"description": "What the method returned"})
 
 
+class ChangesResult(RecordsResult):
+    cursor = fields.String(required=True, metadata={"description": "Pass it as 'cursor' next time"})
+    more = fields.Boolean(required=True, metadata={"description": "true: call again at once for the rest"})
+    horizon = fields.String(required=True, metadata={
+        "description": "UTC second before which every change is answered (now minus the lag)",
+        "example": "2026-12-01 00:08:18"})
+
+
+class UpsertResult(_Model):
+    id_ = fields.Integer(data_key="id", required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["created", "updated"]))
+
+
 TOOL_RESULTS: dict[str, type[Schema]] = {
     "search": SearchResult, "read": RecordsResult, "search_read": RecordsResult,
     "search_count": CountResult, "fields_get": FieldsResult, "default_get": DefaultsResult,
     "create": CreateResult, "write": WriteResult, "unlink": UnlinkResult,
     "name_search": NameSearchResult, "read_group": ReadGroupResult, "call": MethodResult,
+    "changes": ChangesResult, "upsert": UpsertResult,
 }
 
 

@@ -4,7 +4,8 @@
   the client address is the peer's, whatever the headers say.
 - Flask-Limiter counts requests in memory, or in Redis when ``REDIS_URL`` is set:
   ``GENERATE_RATE_LIMIT`` per client address on ``/auth/generate`` and ``/auth/revoke``, and
-  ``RATE_LIMIT`` per key id on ``/tools/call`` (checked right after the key opens).
+  ``RATE_LIMIT`` per key id on ``/tools/call`` (checked right after the key opens), and
+  ``OAUTH_RATE_LIMIT`` per client address on OAuth registration and sign-in.
 - ``GENERATE_TOKEN``, when set, must come as ``Authorization: Bearer TOKEN`` to mint a key or to
   revoke one by id; it is compared in constant time.
 """
@@ -27,6 +28,8 @@ from app.base.errors import AuthFailed, RateLimited
 
 # Views limited per client address, by endpoint name.
 _PER_ADDRESS = ("auth.generate", "auth.revoke")
+# OAuth registration and sign-in attempts, per client address (OAUTH_RATE_LIMIT).
+_OAUTH_LIMITED = ("oauth.register", "oauth.sign_in")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ class Guard:
 def init_app(app: Flask, settings: Settings) -> None:
     """Install the proxy fix, the rate limiter and the 429 renderer; call after the blueprints."""
     if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+        hops = settings.trusted_proxies
+        # Scheme and host too: the OAuth metadata's URLs are built from them without PUBLIC_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     limiter = Limiter(
         get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
         strategy="fixed-window", key_prefix="odoo_gateway", headers_enabled=False,
@@ -54,6 +59,11 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.view_functions[endpoint] = limiter.limit(
             settings.generate_rate_limit, error_message=_ADDRESS_MESSAGE,
         )(app.view_functions[endpoint])
+    for endpoint in _OAUTH_LIMITED:
+        if endpoint in app.view_functions:  # only when OAUTH_ENABLED
+            app.view_functions[endpoint] = limiter.limit(
+                settings.oauth_rate_limit, error_message=_OAUTH_MESSAGE,
+            )(app.view_functions[endpoint])
     app.extensions["security"] = Guard(limiter, tuple(parse_many(settings.rate_limit)),
                                        settings.generate_token)
     app.register_error_handler(RateLimitExceeded, _render_limit_exceeded)
@@ -105,4 +115,8 @@ def _window(item: RateLimitItem) -> str:
 
 _ADDRESS_MESSAGE = (
     "Too many requests from this address (GENERATE_RATE_LIMIT): retry after the Retry-After delay."
+)
+_OAUTH_MESSAGE = (
+    "Too many registrations or sign-in attempts from this address (OAUTH_RATE_LIMIT): retry after "
+    "the Retry-After delay."
 )

@@ -41,6 +41,12 @@ def api_key_from_headers() -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def public_url() -> str:
+    """Where clients reach this gateway: PUBLIC_URL, else this request's root (behind ProxyFix)."""
+    configured = current_app.extensions["gateway"].settings.public_url
+    return configured or request.url_root.rstrip("/")
+
+
 def note(**fields: Any) -> None:
     """Add fields (tool, model, key id) to this request's log line."""
     g.log_fields = {**g.get("log_fields", {}), **fields}

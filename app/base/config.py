@@ -53,6 +53,26 @@ class Settings:
     metrics_dir: str | None = None
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
+    # Files and PDF reports (docs/automations.md).
+    file_max_bytes: int = 10 * 1024 * 1024
+    report_timeout_seconds: float = 60.0
+    # Change feed and idempotent retries (docs/automations-feed.md).
+    changes_lag_seconds: float = 10.0
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_db: str | None = None
+    idempotency_max_entries: int = 100_000
+    idempotency_max_answer_bytes: int = 1_048_576
+    idempotency_wait_seconds: float = 60.0
+    # OAuth 2.1 sign-in for hosted MCP clients (docs/oauth.md); off by default.
+    oauth_enabled: bool = False
+    public_url: str | None = None  # https://gateway.example.com: issuer and metadata URLs
+    oauth_max_scope: str = "*:R"
+    oauth_access_ttl_seconds: int = 3600
+    oauth_refresh_ttl_seconds: int = 30 * 86400
+    oauth_code_ttl_seconds: int = 60
+    oauth_max_clients: int = 1000
+    oauth_rate_limit: str = "20/minute"
+    oauth_db: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +109,23 @@ class Settings:
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+            file_max_bytes=reader.number("FILE_MAX_BYTES", 10 * 1024 * 1024, int),
+            report_timeout_seconds=reader.number("REPORT_TIMEOUT_SECONDS", 60.0, float),
+            changes_lag_seconds=reader.number("CHANGES_LAG_SECONDS", 10.0, float, upper=3600),
+            idempotency_ttl_seconds=reader.number("IDEMPOTENCY_TTL_SECONDS", 86_400, int),
+            idempotency_db=env.get("IDEMPOTENCY_DB", "").strip() or None,
+            idempotency_max_entries=reader.number("IDEMPOTENCY_MAX_ENTRIES", 100_000, int),
+            idempotency_max_answer_bytes=reader.number("IDEMPOTENCY_MAX_ANSWER_BYTES", 1_048_576, int),
+            idempotency_wait_seconds=reader.number("IDEMPOTENCY_WAIT_SECONDS", 60.0, float),
+            oauth_enabled=reader.boolean("OAUTH_ENABLED"),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
+            oauth_max_scope=env.get("OAUTH_MAX_SCOPE", "").strip() or "*:R",
+            oauth_access_ttl_seconds=reader.number("OAUTH_ACCESS_TTL_SECONDS", 3600, int),
+            oauth_refresh_ttl_seconds=reader.number("OAUTH_REFRESH_TTL_SECONDS", 30 * 86400, int),
+            oauth_code_ttl_seconds=reader.number("OAUTH_CODE_TTL_SECONDS", 60, int, upper=600),
+            oauth_max_clients=reader.number("OAUTH_MAX_CLIENTS", 1000, int),
+            oauth_rate_limit=env.get("OAUTH_RATE_LIMIT", "").strip() or "20/minute",
+            oauth_db=env.get("OAUTH_DB", "").strip() or None,
         ).checked()
 
     def checked(self) -> Settings:
@@ -192,7 +229,8 @@ def _check_security(settings: Settings) -> None:
     from app.base.urls import parse_pattern
 
     for name, value in (("RATE_LIMIT", settings.rate_limit),
-                        ("GENERATE_RATE_LIMIT", settings.generate_rate_limit)):
+                        ("GENERATE_RATE_LIMIT", settings.generate_rate_limit),
+                        ("OAUTH_RATE_LIMIT", settings.oauth_rate_limit)):
         try:
             parse_many(value)
         except ValueError:
@@ -229,3 +267,15 @@ def _origins(raw: str) -> tuple[str, ...]:
                 f"MCP_ALLOWED_ORIGINS has {origin!r}: use origins like https://app.example.com, or *"
             )
     return origins
+
+
+def _public_url(raw: str) -> str | None:
+    """PUBLIC_URL: where clients reach the gateway, like https://gateway.example.com (no query)."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username is not None:
+        raise ConfigError(f"PUBLIC_URL must be an http(s) URL like https://gateway.example.com, got {url!r}")
+    return url

@@ -15,6 +15,7 @@ Every failure a caller can see is one of these; one handler (``app.api.web``) re
     ├── ToolNotFound             404 tool_not_found
     ├── NotFound                 404 not_found
     ├── MethodNotAllowed         405 method_not_allowed
+    ├── Conflict                 409 conflict
     ├── PayloadTooLarge          413 payload_too_large
     ├── OdooError                422 odoo_error
     ├── RateLimited              429 rate_limited
@@ -130,6 +131,13 @@ class MethodNotAllowed(GatewayError):
     message = "This HTTP method is not allowed here."
 
 
+class Conflict(GatewayError):
+    """An upsert matched several records, or an Idempotency-Key was reused with another body."""
+
+    http_status, code = 409, "conflict"
+    message = "The request conflicts with the current state."
+
+
 class PayloadTooLarge(GatewayError):
     """The body is above MAX_BODY_BYTES."""
 
@@ -142,6 +150,18 @@ class OdooError(GatewayError):
 
     http_status, code = 422, "odoo_error"
     message = "Odoo refused the operation."
+
+
+class ReportNeedsPassword(GatewayError):
+    """Odoo refused a web session to these credentials (an API key, or a 2FA account)."""
+
+    http_status, code = 422, "report_needs_password"
+    message = (
+        "Odoo renders PDF reports only for web sessions, and it refuses web sessions to API keys "
+        "(and to accounts with two-factor authentication). Either mint a gateway key with the "
+        "user's password (transport 'xmlrpc'), or let Odoo store the PDF first (for an invoice: "
+        "Send & Print, then the gateway returns the stored PDF attachment)."
+    )
 
 
 class RateLimited(GatewayError):

@@ -13,14 +13,22 @@ from typing import Any
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
 from app.core.business import BUSINESS_TOOLS
+from app.core.changes import change_tools
+from app.core.chatter import CHATTER_TOOLS
+from app.core.files import file_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.reports import report_tools
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
+from app.core.upserts import UPSERT_TOOLS
+from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
+from app.odoo.websession import WebSessions
 from app.odoo.xmlrpc import OdooConnector
+from app.stores import idempotency
 from app.stores.revocation import build_store
 
 
@@ -32,6 +40,8 @@ class Gateway:
         self.keyring = KeyRing(settings.encryption_keys)
         self.policy = UrlPolicy(settings.allowed_odoo_urls, settings.allow_private_odoo)
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
+        self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
+                                                   settings.idempotency_max_entries)
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
@@ -46,17 +56,34 @@ class Gateway:
             lambda credentials: self.connector.authenticate(credentials),
             settings.pool_max_size, settings.pool_ttl_minutes * 60,
         )
-        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS)
+        self.web = WebSessions(settings.report_timeout_seconds, settings.file_max_bytes,
+                               settings.pool_max_size, settings.pool_ttl_minutes * 60,
+                               guard=self.policy.guard_socket, breaker=self.breaker)
+        self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
+                                     + change_tools(settings.changes_lag_seconds)
+                                     + automation_tools(settings, self.web))
 
     def close(self) -> None:
         self.connector.close()
         self.revocations.close()
+        self.idempotency.close()
         self.json2.close()
 
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
         scope = Scope.parse(data["scope"])
         ttl = self._ttl(data.get("expires_in"))
+        credentials, transport, uid = self.login(data)
+        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
+        return {
+            "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
+            "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
+            "scope": claims.scope, "credentials": describe(claims)["credentials"],
+            "transport": transport,
+        }
+
+    def login(self, data: dict) -> tuple[Credentials, str, int]:
+        """Check a login with Odoo (URL policy first): the credentials, the transport and the uid."""
         credentials = Credentials(data["url"], data["database"], data["username"], data["password"])
         self.policy.check(credentials.url)
         transport = data.get("transport", "xmlrpc")
@@ -68,13 +95,7 @@ class Gateway:
             uid = self.connector.authenticate(credentials)
         if transport == "xmlrpc":
             self.pool.put(credentials, uid)
-        claims = KeyClaims.new(credentials, str(scope), ttl, data.get("context"), transport=transport)
-        return {
-            "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
-            "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
-            "scope": claims.scope, "credentials": describe(claims)["credentials"],
-            "transport": transport,
-        }
+        return credentials, transport, uid
 
     def issue_offline(self, data: dict) -> dict:
         """Mint a key without asking Odoo (the operators' ``keys issue``); every other check holds."""
@@ -114,13 +135,14 @@ class Gateway:
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
         letter, method = tool.requires(args)
-        if not claims.rules.allows(model, letter, method):
-            grant = f"X({method})" if letter == "X" else letter
-            raise PermissionDenied(
-                f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
-                f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint a "
-                f"key whose scope includes '{model}:{grant}'."
-            )
+        for needed in (letter, *tool.also):
+            if not claims.rules.allows(model, needed, method):
+                grant = f"X({method})" if needed == "X" else needed
+                raise PermissionDenied(
+                    f"This API key's scope ({claims.scope}) does not grant {grant} on {model!r}, "
+                    f"which the tool {name!r}{f' calling {method!r}' if method else ''} needs: mint "
+                    f"a key whose scope includes '{model}:{letter}{tool.also}'."
+                )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context, claims.transport,
@@ -131,9 +153,9 @@ class Gateway:
                idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
-        def odoo(method: str, args: list, kwargs: dict) -> Any:
-            if context:
-                kwargs = {**kwargs, "context": context}
+        def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
+            if context or "context" in kwargs:  # a tool's own context (bin_size) goes over the key's
+                kwargs = {**kwargs, "context": {**context, **kwargs.get("context", {})}}
             if transport == "json2":  # the API key travels with every call: no session
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
             session = self.pool.get(credentials)
@@ -144,6 +166,7 @@ class Gateway:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise
 
+        odoo.credentials = credentials  # type: ignore[attr-defined]  # reports log in to the web side
         return odoo
 
     def _ttl(self, expires_in: int | None) -> int | None:
@@ -152,6 +175,12 @@ class Gateway:
         if most and (ttl is None or ttl > most):
             raise InvalidRequest(f"expires_in must be at most {most} seconds on this gateway.")
         return ttl
+
+
+def automation_tools(settings: Settings, web: WebSessions) -> tuple:
+    """Files, reports, chatter and wizards (issue 14 items 1-4)."""
+    return (file_tools(settings.file_max_bytes) + report_tools(web, settings.file_max_bytes)
+            + CHATTER_TOOLS + WIZARD_TOOLS)
 
 
 def describe(claims: KeyClaims) -> dict:

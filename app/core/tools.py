@@ -20,7 +20,8 @@ from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
 from app.core.schemas import summarize
 
-OdooCall = Callable[[str, list, dict], Any]
+# odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
+OdooCall = Callable[..., Any]
 
 
 class ToolArgs(Schema):
@@ -182,6 +183,7 @@ class Tool:
     run: Callable[[OdooCall, dict], dict]
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
+    also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
     # Arguments that work against the sandbox's demo data: shown in /docs and run by the tests.
     example: dict = dataclass_field(default_factory=dict)
 

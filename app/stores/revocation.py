@@ -14,13 +14,14 @@ Both fail closed: if the store cannot be read, the check raises and the request 
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 import threading
 import time
 from typing import Any, Protocol
 
 from cachetools import TTLCache
+
+from app.stores.sqlite import ProcessConnection
 
 DEFAULT_SQLITE_NAME = "odoo-gateway-revocations.sqlite3"
 REDIS_SET = "odoo_gateway:revoked"
@@ -44,40 +45,22 @@ class SqliteRevocationStore:
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or os.path.join(tempfile.gettempdir(), DEFAULT_SQLITE_NAME)
-        self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
+        self._db = ProcessConnection(self.path, (
+            "CREATE TABLE IF NOT EXISTS revoked (key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)",
+        ))
 
     def revoke(self, key_id: str) -> None:
-        with self._lock:
-            db = self._db()
-            with db:
-                db.execute("INSERT OR IGNORE INTO revoked (key_id, revoked_at) VALUES (?, ?)",
-                           (key_id, int(time.time())))
+        with self._db.use() as db, db:
+            db.execute("INSERT OR IGNORE INTO revoked (key_id, revoked_at) VALUES (?, ?)",
+                       (key_id, int(time.time())))
 
     def is_revoked(self, key_id: str) -> bool:
-        with self._lock:
-            row = self._db().execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
+        with self._db.use() as db:
+            row = db.execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
         return row is not None
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
-
-    def _db(self) -> sqlite3.Connection:
-        # gunicorn forks workers from a preloaded master: a SQLite connection must never cross
-        # a fork, so each process opens its own on first use.
-        if self._connection is None or self._pid != os.getpid():
-            connection = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False,
-                                         isolation_level=None)
-            connection.execute("PRAGMA busy_timeout = 5000")
-            with connection:
-                connection.execute("CREATE TABLE IF NOT EXISTS revoked "
-                                   "(key_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL)")
-            self._connection, self._pid = connection, os.getpid()
-        return self._connection
+        self._db.close()
 
 
 class RedisRevocationStore:

@@ -9,7 +9,7 @@ from app.api import openapi_examples as examples
 from app.api.mcp import INVALID_REQUEST, McpServer, Reply, RpcError
 from app.api.openapi import documented
 from app.api.security import limit_key
-from app.api.web import api_key_from_headers, note
+from app.api.web import api_key_from_headers, note, public_url
 from app.base import __version__
 
 bp = Blueprint("mcp", __name__)
@@ -40,10 +40,15 @@ MESSAGE = {"oneOf": [_ONE, {"type": "array", "minItems": 1, "description": "A JS
             "(arrays) only with the header MCP-Protocol-Version: 2025-03-26.")
 def endpoint() -> Response:
     gateway = current_app.extensions["gateway"]
-    return _send(_refusal(gateway.settings.mcp_allowed_origins) or McpServer(
+    reply = _refusal(gateway.settings.mcp_allowed_origins) or McpServer(
         gateway, __version__, g.get("request_id"), note, limit_key,
     ).handle(request.get_data(cache=True), api_key_from_headers(),
-             request.headers.get("MCP-Protocol-Version")))
+             request.headers.get("MCP-Protocol-Version"))
+    if reply.status == 401 and "oauth" in current_app.extensions:
+        # RFC 9728 section 5.1: tell the client where to start the OAuth sign-in.
+        metadata = f"{public_url()}/.well-known/oauth-protected-resource/mcp"
+        reply.headers["WWW-Authenticate"] = f'Bearer realm="odoo-gateway", resource_metadata="{metadata}"'
+    return _send(reply)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

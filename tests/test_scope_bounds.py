@@ -1,0 +1,83 @@
+"""``within``: one scope never grants more than another, as a table and against brute force."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.scope_bounds import restricted, within
+from app.core.scopes import LETTERS, Scope
+
+
+@pytest.mark.parametrize(
+    ("inner", "outer", "expected"),
+    [
+        ("*:R", "*:R", True),
+        ("*:R", "*:RW", True),
+        ("*:RW", "*:R", False),
+        ("res.partner:RW", "*:RW", True),
+        ("res.partner:RW", "res.partner:R,*:RW", False),  # the exact entry of outer decides
+        ("res.partner:R", "res.partner:R", True),
+        ("res.partner:R,*:", "res.partner:R", True),
+        ("*:R", "res.partner:R", False),  # inner reads every model, outer only one
+        ("sale.*:R", "sale.*:RW", True),
+        ("sale.*:R", "sale.order:R", False),
+        ("sale.order:R", "sale.*:R", True),
+        ("sale.order.line:W", "sale.*:W,sale.order.*:R", False),  # the longer sale.order.* decides
+        ("sale.order.line:W", "sale.*:W,sale.order:R", True),  # sale.order.line is under sale.*
+        ("sale.order.line.tax:W", "sale.*:W,sale.order.line.*:R", False),
+        ("sale.*:R", "*:R,sale.order:", False),  # outer denies one model that inner reads
+        ("sale.*:R,sale.order:", "*:R,sale.order:", True),
+        ("*:X(action_post)", "*:X", True),
+        ("*:X", "*:X(action_post)", False),
+        ("*:X(action_post)", "*:X(action_cancel|action_post)", True),
+        ("*:X(action_draft)", "*:X(action_cancel|action_post)", False),
+        ("res.partner:", "res.users:", True),  # grants nothing: within anything
+        ("res.partner:D", "*:RWX", False),
+    ],
+)
+def test_within(inner: str, outer: str, expected: bool) -> None:
+    assert within(Scope.parse(inner), Scope.parse(outer)) is expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "letters", "expected"),
+    [
+        ("*:RWDX", "R", "*:R"),
+        ("res.partner:RW,*:R", "RW", "res.partner:RW,*:R"),
+        ("res.partner:RWD,sale.*:X(action_confirm),*:R", "R", "res.partner:R,sale.*:,*:R"),
+        ("sale.*:RX(action_confirm)", "RWDX", "sale.*:RX(action_confirm)"),
+    ],
+)
+def test_restricted(scope: str, letters: str, expected: str) -> None:
+    assert str(restricted(Scope.parse(scope), letters)) == expected
+
+
+MODELS = ["res.partner", "res.users", "sale.order", "sale.order.line", "sale.order.line.tax", "sale",
+          "account.move", "product.product"]
+PATTERNS = ["res.partner", "res.users", "sale.order", "sale.order.line", "sale.*", "sale.order.*",
+            "sale.order.line.*", "res.*", "*"]
+LETTER_SETS = ["", "R", "RW", "RWD", "W", "X", "RX", "X(action_post)", "RX(action_cancel|action_post)"]
+
+
+def _scope() -> st.SearchStrategy[Scope]:
+    entries = st.dictionaries(st.sampled_from(PATTERNS), st.sampled_from(LETTER_SETS), min_size=1, max_size=5)
+    return entries.map(lambda found: Scope.parse(",".join(f"{p}:{g}" for p, g in found.items())))
+
+
+def _wider_somewhere(inner: Scope, outer: Scope) -> bool:
+    """Brute force over models and methods: does inner allow something outer does not?"""
+    unlisted = [pattern[:-1] + "zzz" for pattern in PATTERNS if pattern.endswith("*")]  # under each prefix
+    for model in [*MODELS, *unlisted]:
+        for letter in LETTERS:
+            for method in (None, "action_post", "action_cancel", "action_draft"):
+                if inner.allows(model, letter, method) and not outer.allows(model, letter, method):
+                    return True
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(_scope(), _scope())
+def test_within_agrees_with_brute_force(inner: Scope, outer: Scope) -> None:
+    assert within(inner, outer) is not _wider_somewhere(inner, outer)
