@@ -28,6 +28,7 @@ from app.api import openapi_examples as examples
 from app.base import __version__
 from app.core.fields import value_schema
 from app.core.schemas import RevokeSchema
+from app.core.scopes import MODEL_NAME
 
 Body = type[Schema] | Schema | dict | str | None
 _ERRORS = {
@@ -48,11 +49,20 @@ _ERRORS = {
     504: "Odoo did not answer within ODOO_TIMEOUT_SECONDS.",
 }
 _ALWAYS = (405, 429, 500)  # any route can answer these
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_ONE_ID = "[1-9][0-9]{0,8}"
+# What the routes' path segments must be, as the tools they run check them.
+_PATH_SCHEMAS = {
+    "model": {"type": "string", "pattern": MODEL_NAME.pattern}, "record_id": _ID, "attachment_id": _ID,
+    "report": {"type": "string", "pattern": r"^[A-Za-z0-9_]+\.[A-Za-z0-9_.]+$"},
+    "ids": {"type": "string", "pattern": f"^{_ONE_ID}(?:,{_ONE_ID}){{0,99}}$",
+            "description": "Record ids separated by commas, e.g. 7 or 7,8"},
+}
 _ANSWERS = {202: "Accepted: a notification or a response, which get no answer body."}
 _EXTENDED = (("Revoke", RevokeSchema),)
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
     "description": "Any unique value (a UUID) for a writing call: a retry with the same value and body "
                    "answers the first answer again without running it (docs/automations-feed.md).",
 }
@@ -174,8 +184,9 @@ def _security_schemes(spec: APISpec) -> None:
 def _path_parameters(rule: str) -> list[dict]:
     """Flask's ``<int:id>`` and ``<name>`` as OpenAPI path parameters."""
     found = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
+    plain = {"int": {"type": "integer"}}
     return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+             "schema": _PATH_SCHEMAS.get(name) or plain.get(converter) or {"type": "string"}}
             for converter, name in found]
 
 
@@ -241,7 +252,8 @@ def _tool_components(spec: APISpec, app: Flask) -> None:
         name = entry["name"]
         tool = gateway.registry.get(name)
         args, call = f"{_camel(name)}Arguments", f"{_camel(name)}Call"
-        spec.components.schema(args, schema=tool.schema(max_limit=gateway.settings.max_limit))
+        spec.components.schema(args, dict(getattr(tool.schema, "OPENAPI", {})),
+                               schema=tool.schema(max_limit=gateway.settings.max_limit))
         spec.components.schema(call, {
             "type": "object", "required": ["name", "arguments"], "additionalProperties": False,
             "description": f"{entry['description']} Needs scope letter {entry['permission']}.",
@@ -260,5 +272,5 @@ def _tool_components(spec: APISpec, app: Flask) -> None:
     })
     spec.components.schema("ToolAnswer", {
         "type": "object", "required": ["result"],
-        "properties": {"result": {"oneOf": answers} if answers else {"type": "object"}},
+        "properties": {"result": {"anyOf": answers} if answers else {"type": "object"}},  # shapes overlap
     })

@@ -30,12 +30,17 @@ def record_id(description: str = "The record's id") -> odoo_fields.WholeNumber:
                                    metadata={"description": description, "example": 1})
 
 
+# What base64.b64decode(validate=True) takes.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
 class AttachArgs(ToolArgs):
     id = record_id()
     filename = ma.String(required=True, validate=validate.Length(min=1, max=1024),
                      metadata={"description": "File name, e.g. invoice.pdf", "example": "hello.txt"})
     data = ma.String(required=True, metadata={
-        "description": "The file's bytes, base64-encoded", "example": "aGVsbG8gd29ybGQ="})
+        "description": "The file's bytes, base64-encoded", "example": "aGVsbG8gd29ybGQ=",
+        "pattern": BASE64})
     mimetype = ma.String(validate=validate.Length(max=255), metadata={
         "description": "Content type (omitted: Odoo guesses it from the name or the bytes)"})
 

@@ -35,6 +35,13 @@ class UpsertArgs(ToolArgs):
     match = odoo_fields.Domain(metadata={"description": "A domain that matches at most one record",
                                          "example": [["email", "=", "ada@example.com"]]})
 
+    # By external id, Odoo's import takes texts, numbers and booleans (lists only for relational
+    # fields, which a schema cannot know): the document states the plain case.
+    OPENAPI = {"oneOf": [
+        {"required": ["external_id"], "properties": {"values": {"additionalProperties": {
+            "type": ["string", "number", "boolean", "null"]}}}},
+        {"required": ["match"], "properties": {"match": {"minItems": 1}}}]}
+
     @validates_schema
     def _one_way(self, data: dict, **_: Any) -> None:
         if ("external_id" in data) == ("match" in data):

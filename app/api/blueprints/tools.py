@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from app.api import openapi_examples as examples
 from app.api.idempotency import once
@@ -13,6 +13,7 @@ from app.api.responses import BatchResultSchema, ToolListSchema
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import GatewayError
+from app.core import idempotency as idem
 from app.core.batch import BatchSchema, batch_schema, run_batch
 from app.core.schemas import CallSchema, load
 
@@ -43,6 +44,8 @@ def call() -> dict:
         return {"result": gateway.call(claims, body["name"], body["arguments"])}
 
     if _reads_only(gateway, body["name"]):
+        if request.headers.get(idem.HEADER) is not None:
+            idem.check_key(request.headers[idem.HEADER])  # as documented, whatever the tool
         return work()  # a read is idempotent already: nothing to keep
     return once(claims.key_id, work)
 
