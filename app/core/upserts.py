@@ -38,9 +38,10 @@ class UpsertArgs(ToolArgs):
     # By external id, Odoo's import takes texts, numbers and booleans (lists only for relational
     # fields, which a schema cannot know): the document states the plain case.
     OPENAPI = {"oneOf": [
-        {"required": ["external_id"], "properties": {"values": {"additionalProperties": {
-            "type": ["string", "number", "boolean", "null"]}}}},
-        {"required": ["match"], "properties": {"match": {"minItems": 1}}}]}
+        {"required": ["external_id"], "not": {"required": ["match"]}, "properties": {"values": {
+            "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
+        {"required": ["match"], "not": {"required": ["external_id"]},
+         "properties": {"match": {"minItems": 1}}}]}
 
     @validates_schema
     def _one_way(self, data: dict, **_: Any) -> None:
