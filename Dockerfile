@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /srv/gateway
 COPY requirements.txt .
 RUN pip install -r requirements.txt \
-    && useradd --system --uid 10001 --no-create-home gateway
+    && useradd --system --uid 10001 --no-create-home gateway \
+    && mkdir -p /var/lib/odoo-gateway && chown gateway:gateway /var/lib/odoo-gateway
 
 COPY --chown=root:root app ./app
 COPY --chown=root:root wsgi.py gunicorn.conf.py ./
@@ -18,7 +19,9 @@ COPY --chown=root:root wsgi.py gunicorn.conf.py ./
 USER gateway
 EXPOSE 3000
 # The filesystem can be mounted read-only. Only these places are written: the revocation list
-# (REVOCATION_DB, default /tmp/odoo-gateway-revocations.sqlite3: mount a tmpfs or a volume on /tmp),
+# (REVOCATION_DB: put it on a volume, e.g. /var/lib/odoo-gateway, owned by the gateway user and
+# copied into a new named volume, so that revoked keys stay revoked across restarts; or set
+# REDIS_URL), the host's rate-limit counters (a file in /dev/shm),
 # gunicorn's worker heartbeat files and the workers' metrics (/dev/shm). gunicorn's control socket
 # is disabled. Healthy means ready (configuration valid, revocation store reachable), not merely alive.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

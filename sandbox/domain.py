@@ -8,7 +8,7 @@ from typing import Any
 
 OPERATORS = frozenset({
     "=", "!=", "<", "<=", ">", ">=", "in", "not in", "like", "ilike", "not like", "not ilike",
-    "=like", "=ilike", "child_of", "parent_of",
+    "=like", "=ilike", "child_of", "parent_of", "any", "not any",
 })
 TRUE_LEAF = (1, "=", 1)
 FALSE_LEAF = (0, "=", 1)

@@ -121,6 +121,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
         Field("type", "selection", "Product Type", default="consu", selection=(
             ("consu", "Goods"), ("service", "Service"), ("combo", "Combo"))),
         _active(),
+        Field("image_128", "binary", "Image 128", store=False),  # base64, as Odoo's read gives it
     ),
     _model(
         "sale.order", "Sales Order", "date_order desc, id desc",

@@ -116,6 +116,11 @@ class BaseModel(ImportMixin):
         if op in ("child_of", "parent_of"):
             family = self._family(target, value, op == "child_of")
             return any(v in family for v in values)
+        if op in ("any", "not any"):  # Odoo 17+: a sub-domain on the related records
+            if not field.relation:
+                raise ValueError(f"Invalid leaf {(path, op, value)!r}: {path} is not relational")
+            matched = {r["id"] for r in BaseModel(self.db, target, self.uid, self.context)._filter(value)}
+            return any(v in matched for v in values) == (op == "any")
         names = [value] if isinstance(value, str) else value
         if field.type in RELATIONAL and isinstance(names, (list, tuple)) and any(
                 isinstance(n, str) for n in names):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from .models import MODELS, NO_DEFAULT
 
 SEED_DATE = "2025-01-06 08:30:00"
+# A 1x1 PNG, base64: what Odoo's read answers for an image field.
+PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 DEMO_USERS: dict[str, dict] = {
     "admin": {"password": "admin", "uid": 2, "kind": "admin"},
@@ -55,7 +57,7 @@ _CATEGORIES = [
     (3, "Services", {"parent_id": 1}), (4, "Archived Tag", {"active": False}),
 ]
 _PRODUCTS = [
-    (1, "Office Chair", {"default_code": "FURN_7777", "list_price": 70.0}),
+    (1, "Office Chair", {"default_code": "FURN_7777", "list_price": 70.0, "image_128": PIXEL}),
     (2, "Large Desk", {"default_code": "FURN_0789", "list_price": 1799.0}),
     (3, "Customizable Desk", {"default_code": "FURN_0096", "list_price": 750.0}),
     (4, "Drawer Black", {"default_code": "FURN_8900", "list_price": 25.0}),

@@ -44,6 +44,8 @@ def test_encryption_keys_newest_first() -> None:
         ({"ENCRYPTION_KEY": KEY, "PORT": "70000"}, "PORT"),
         ({"ENCRYPTION_KEY": KEY, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"ENCRYPTION_KEY": KEY, "MAX_LIMIT": "1.5"}, "MAX_LIMIT"),
+        ({"ENCRYPTION_KEY": KEY, "LEAN_ANSWER_BYTES": "0"}, "LEAN_ANSWER_BYTES"),
+        ({"ENCRYPTION_KEY": KEY, "LEAN_ANSWER_BYTES": "big"}, "LEAN_ANSWER_BYTES"),
         ({"ENCRYPTION_KEY": KEY, "KEY_DEFAULT_TTL_SECONDS": "100",
           "KEY_MAX_TTL_SECONDS": "10"}, "KEY_DEFAULT_TTL_SECONDS"),
     ],

@@ -74,7 +74,8 @@ def fill_the_idle_pool(app, key: str, odoo: OdooDouble, callers: int) -> None:
 
 @pytest.mark.parametrize("transport", ["xmlrpc", "json2"], indirect=True)
 def test_breaker_opens_after_consecutive_failures(api, make_app, transport) -> None:
-    api.client = make_app(breaker_failures=2, breaker_cooldown_seconds=60).test_client()
+    api.client = make_app(breaker_failures=2, breaker_cooldown_seconds=60,
+                          breaker_first_probe_seconds=60).test_client()
     key = api.key(password=ADMIN_API_KEY, transport=transport)
     api.odoo.go_down()
     try:

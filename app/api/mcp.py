@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.idempotency import mcp_once
+from app.base import jsondepth
 from app.base.errors import GatewayError, InvalidRequest, ToolNotFound
 from app.core.keys import KeyClaims
 from app.core.scopes import Scope
@@ -93,7 +94,7 @@ class McpServer:
     def handle(self, raw: bytes, api_key: str | None, version_header: str | None) -> Reply:
         """Answer one POST body: parse, check the key and version, then run the message(s)."""
         try:
-            message = _parse(raw)
+            message = _parse(raw, self.gateway.settings.max_json_depth, self.request_id)
         except RpcError as error:
             return Reply(error.http_status, error.answer())
         try:
@@ -194,6 +195,9 @@ class McpServer:
                 "Each tool runs one Odoo ORM method on the model named by its `model` argument "
                 f"(e.g. res.partner). This key's scope is {claims.scope}: R reads, W creates and "
                 "writes, D deletes; start with fields_get to learn a model's fields."
+                + (" Its field rules ([...]) hide some fields: fields_get describes only the ones "
+                   "it may use, and naming another is refused." if claims.rules.field_restricted
+                   else "")
             ),
         }
 
@@ -226,7 +230,7 @@ class McpServer:
                 raise _invalid_arguments(name)
             self.note(model=arguments.get("model"))
             self.limit(claims.key_id)
-            result = self.gateway.call(claims, name, arguments)
+            result = self.gateway.call(claims, name, arguments, face="mcp")
         except ToolNotFound as error:
             raise RpcError(INVALID_PARAMS, error.message, error.payload(self.request_id)) from None
         except GatewayError as error:
@@ -259,9 +263,12 @@ def granted_letters(rules: Scope) -> set[str]:
     return rules.letters_anywhere()
 
 
-def _parse(raw: bytes) -> Any:
+def _parse(raw: bytes, max_depth: int, request_id: str | None) -> Any:
     try:
-        return json.loads(raw)
+        return jsondepth.loads(raw, max_depth)
+    except jsondepth.TooDeep as error:
+        refused = error.refusal()
+        raise RpcError(INVALID_REQUEST, refused.message, refused.payload(request_id), 400) from None
     except (ValueError, UnicodeDecodeError):
         raise RpcError(PARSE_ERROR, "Parse error: the body is not valid JSON.", http_status=400) from None
 

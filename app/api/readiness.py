@@ -83,11 +83,12 @@ def oauth_store_check(app: Flask) -> Check:
 
 
 def revocation_check(app: Flask) -> Check:
-    """The revocation list can be read: keys are refused while it cannot (it fails closed)."""
+    """The revocation list can be read (keys are refused while it cannot) and written."""
     store = app.extensions["gateway"].revocations
 
     def check() -> str:
         store.is_revoked("ready-probe")
-        return type(store).__name__
+        store.check_writable()  # else /auth/revoke would fail and a leaked key stay valid
+        return f"{type(store).__name__} (readable and writable)"
 
     return check

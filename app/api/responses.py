@@ -151,6 +151,12 @@ class PublicCredentialsSchema(Schema):
     scope = fields.String(required=True)
 
 
+def _field_rules() -> fields.List:
+    return fields.List(fields.Dict(), metadata={
+        "description": "The scope's field rules, one object per entry that has some (docs/scopes.md)",
+        "example": [{"model": "res.partner", "read": {"allow": ["email", "name"]}}]})
+
+
 class GeneratedSchema(Schema):
     api_key = fields.String(required=True, metadata={"description": "Send it as X-API-Key; keep it secret"})
     key_id = fields.String(required=True)
@@ -159,6 +165,7 @@ class GeneratedSchema(Schema):
     uid = fields.Integer(required=True)
     scope = fields.String(required=True, metadata={"example": "res.partner:RWD,*:R"})
     credentials = fields.Nested(PublicCredentialsSchema, required=True)
+    field_rules = _field_rules()
 
 
 class ValidatedSchema(Schema):
@@ -166,6 +173,7 @@ class ValidatedSchema(Schema):
     key_id = fields.String(required=True)
     expires = fields.DateTime(required=True, allow_none=True)
     credentials = fields.Nested(PublicCredentialsSchema, required=True)
+    field_rules = _field_rules()
 
 
 class RevokedSchema(Schema):

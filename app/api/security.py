@@ -2,7 +2,9 @@
 
 - ``TRUSTED_PROXIES`` hops of ``X-Forwarded-For`` are believed (werkzeug's ProxyFix); without it
   the client address is the peer's, whatever the headers say.
-- Flask-Limiter counts requests in memory, or in Redis when ``REDIS_URL`` is set:
+- Flask-Limiter counts requests in a SQLite file shared by the host's workers (``RATE_LIMIT_DB``,
+  default a fresh temp file made by the master before it forks), or in Redis when ``REDIS_URL``
+  is set:
   ``GENERATE_RATE_LIMIT`` per client address on ``/auth/generate`` and ``/auth/revoke``, and
   ``RATE_LIMIT`` per key id on ``/tools/call`` (checked right after the key opens), and
   ``OAUTH_RATE_LIMIT`` per client address on OAuth registration and sign-in.
@@ -12,8 +14,11 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hmac
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -25,6 +30,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.base.config import Settings
 from app.base.errors import AuthFailed, RateLimited
+from app.stores import ratelimit
 
 # Views limited per client address, by endpoint name.
 _PER_ADDRESS = ("auth.generate", "auth.revoke")
@@ -48,7 +54,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # Scheme and host too: the OAuth metadata's URLs are built from them without PUBLIC_URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     limiter = Limiter(
-        get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+        get_remote_address, app=app, storage_uri=_storage_uri(settings),
         strategy="fixed-window", key_prefix="odoo_gateway", headers_enabled=False,
     )
     # The limiter checks every request in a before_request hook, although only the views wrapped
@@ -67,6 +73,24 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["security"] = Guard(limiter, tuple(parse_many(settings.rate_limit)),
                                        settings.generate_token)
     app.register_error_handler(RateLimitExceeded, _render_limit_exceeded)
+
+
+def _storage_uri(settings: Settings) -> str:
+    """Redis when set (shared by hosts), else a SQLite file shared by this host's workers."""
+    if settings.redis_url:
+        return settings.redis_url
+    path = settings.rate_limit_db
+    if path is None:
+        path = ratelimit.new_counter_file()
+        owner = os.getpid()  # the preloaded master: forked workers must not remove it
+        atexit.register(lambda: os.getpid() == owner and _remove(path))
+    return f"{ratelimit.SCHEME}://{path}"
+
+
+def _remove(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.remove(path + suffix)
 
 
 def limit_key(key_id: str, cost: int = 1) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -12,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.base import jsondepth
 from app.base.errors import GatewayError, InvalidRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 
 log = logging.getLogger("odoo_gateway")
@@ -27,9 +27,17 @@ def json_body() -> Any:
     if not raw.strip():
         raise InvalidRequest("The request body is empty: send a JSON object.")
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest("The request body is not valid JSON.") from None
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` as JSON: 400 when it nests deeper than MAX_JSON_DEPTH, ValueError when it is not JSON."""
+    try:
+        return jsondepth.loads(raw, current_app.extensions["gateway"].settings.max_json_depth)
+    except jsondepth.TooDeep as error:
+        raise error.refusal() from None
 
 
 def api_key_from_headers() -> str | None:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from app.base import jsondepth
+
 
 class ConfigError(ValueError):
     """A configuration variable is missing or has a bad value."""
@@ -41,6 +43,8 @@ class Settings:
     generate_token: str | None = field(default=None, repr=False)
     redis_url: str | None = field(default=None, repr=False)
     revocation_db: str | None = None
+    rate_limit_db: str | None = None
+    max_json_depth: int = 32
     allowed_odoo_urls: tuple[str, ...] = ()
     allow_private_odoo: bool = False
     rate_limit: str = "600/minute"
@@ -48,11 +52,13 @@ class Settings:
     trusted_proxies: int = 0
     max_response_bytes: int = 50 * 1024 * 1024
     mcp_allowed_origins: tuple[str, ...] = ()  # browser Origins allowed on /mcp; "*" allows any
+    lean_answer_bytes: int = 50_000  # lean answers (MCP's default): records cut to this JSON size
     log_format: str = "text"
     metrics_enabled: bool = True
     metrics_dir: str | None = None
     breaker_failures: int = 5
     breaker_cooldown_seconds: float = 30.0
+    breaker_first_probe_seconds: float = 1.0
     # Files and PDF reports (docs/automations.md).
     file_max_bytes: int = 10 * 1024 * 1024
     report_timeout_seconds: float = 60.0
@@ -97,6 +103,8 @@ class Settings:
             generate_token=env.get("GENERATE_TOKEN", "").strip() or None,
             redis_url=env.get("REDIS_URL", "").strip() or None,
             revocation_db=env.get("REVOCATION_DB", "").strip() or None,
+            rate_limit_db=reader.file_in_writable_dir("RATE_LIMIT_DB"),
+            max_json_depth=reader.number("MAX_JSON_DEPTH", 32, int, upper=jsondepth.MOST),
             allowed_odoo_urls=reader.items("ALLOWED_ODOO_URLS"),
             allow_private_odoo=reader.boolean("ALLOW_PRIVATE_ODOO"),
             rate_limit=env.get("RATE_LIMIT", "").strip() or "600/minute",
@@ -104,11 +112,13 @@ class Settings:
             trusted_proxies=reader.number("TRUSTED_PROXIES", 0, int),
             max_response_bytes=reader.number("MAX_RESPONSE_BYTES", 50 * 1024 * 1024, int),
             mcp_allowed_origins=_origins(env.get("MCP_ALLOWED_ORIGINS", "")),
+            lean_answer_bytes=reader.number("LEAN_ANSWER_BYTES", 50_000, int),
             log_format=reader.choice("LOG_FORMAT", "text", ("text", "json")),
             metrics_enabled=reader.flag("METRICS_ENABLED", True),
             metrics_dir=reader.directory("PROMETHEUS_MULTIPROC_DIR"),
             breaker_failures=reader.number("BREAKER_FAILURES", 5, int),
             breaker_cooldown_seconds=reader.number("BREAKER_COOLDOWN_SECONDS", 30.0, float),
+            breaker_first_probe_seconds=reader.number("BREAKER_FIRST_PROBE_SECONDS", 1.0, float),
             file_max_bytes=reader.number("FILE_MAX_BYTES", 10 * 1024 * 1024, int),
             report_timeout_seconds=reader.number("REPORT_TIMEOUT_SECONDS", 60.0, float),
             changes_lag_seconds=reader.number("CHANGES_LAG_SECONDS", 10.0, float, upper=3600),
@@ -199,6 +209,13 @@ class _Reader:
 
     def flag(self, name: str, default: bool) -> bool:
         return self.boolean(name) if self.env.get(name, "").strip() else default
+
+    def file_in_writable_dir(self, name: str) -> str | None:
+        path = self.env.get(name, "").strip()
+        parent = os.path.dirname(os.path.abspath(path))
+        if path and not (os.path.isdir(parent) and os.access(parent, os.W_OK)):
+            raise ConfigError(f"{name} must be a file in an existing writable directory, got {path!r}")
+        return path or None
 
     def directory(self, name: str) -> str | None:
         path = self.env.get(name, "").strip()

@@ -16,6 +16,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import OdooError
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.scopes import METHOD_NAME
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
@@ -127,11 +128,15 @@ def _call_needs(a: dict) -> tuple[str, str | None]:
 
 BUSINESS_TOOLS: tuple[Tool, ...] = (
     Tool("name_search", "R", "Find records by display name: [{id, name}].", NameSearchArgs, _name_search,
+         fields=FieldArgs(domains=("domain",), texts=("name",)),
          example={"model": "res.partner", "name": "Azure", "limit": 5}),
     Tool("read_group", "R", "Group records and aggregate fields (counts, sums) without reading rows.",
-         ReadGroupArgs, _read_group, example={
-             "model": "sale.order", "fields": ["amount_total:sum"], "groupby": ["state"]}),
+         ReadGroupArgs, _read_group,
+         fields=FieldArgs(measures=("fields",), groupby=("groupby",), domains=("domain",),
+                          orders=("orderby",)),
+         example={"model": "sale.order", "fields": ["amount_total:sum"], "groupby": ["state"]}),
     Tool("call", "X", "Run a public model method, e.g. sale.order action_confirm; CRUD methods need "
-         "their own letter (R, W or D).", CallArgs, _call, needs=_call_needs, example={
-             "model": "sale.order", "method": "action_confirm", "ids": [2]}),
+         "their own letter (R, W or D).", CallArgs, _call, needs=_call_needs,
+         fields=FieldArgs(method="method"),
+         example={"model": "sale.order", "method": "action_confirm", "ids": [2]}),
 )

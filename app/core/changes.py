@@ -25,6 +25,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import InvalidRequest
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit
 
 ODOO_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -150,5 +151,8 @@ def change_tools(lag_seconds: float) -> tuple[Tool, ...]:
     return (Tool(
         "changes", "R", "Records created or changed since a cursor, oldest first, with the cursor "
         "for next time (no record missed or repeated; call again while 'more' is true).",
-        ChangesArgs, partial(_changes, default_lag=lag_seconds), example={
-            "model": "sale.order", "fields": ["name", "state"], "limit": 50}),)
+        ChangesArgs, partial(_changes, default_lag=lag_seconds),
+        # The feed filters and sorts on write_date itself; create_date is only read (and filtered out).
+        fields=FieldArgs(names=("fields",), domains=("domain",), answer=("records",), uses=("write_date",)),
+        example={"model": "sale.order", "fields": ["name", "state"], "limit": 50},
+    ),)

@@ -11,6 +11,7 @@ from marshmallow import fields as ma
 from marshmallow import validate
 
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.files import record_id
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
@@ -61,8 +62,9 @@ def _read(odoo: OdooCall, a: dict) -> dict:
 
 CHATTER_TOOLS: tuple[Tool, ...] = (
     Tool("post_message", "W", "Post a message or an internal note in a record's chatter, notifying "
-         "partners, with attachments.", PostArgs, _post, example={
-             "model": "res.partner", "id": 2, "body": "Called back: all good."}),
+         "partners, with attachments.", PostArgs, _post, fields=FieldArgs(),  # writes no field
+         example={"model": "res.partner", "id": 2, "body": "Called back: all good."}),
+    # Messages and their tracking values may show any field of the record.
     Tool("read_messages", "R", "Read a record's chatter messages, newest first.", ReadArgs, _read,
-         example={"model": "res.partner", "id": 2}),
+         fields=FieldArgs(opaque=True), example={"model": "res.partner", "id": 2}),
 )

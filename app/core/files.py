@@ -18,6 +18,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import NotFound, PayloadTooLarge
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 ATTACHMENT = "ir.attachment"
@@ -88,13 +89,15 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
 
     return (
         Tool("attach_file", "W", "Attach a file (base64) to a record; POST /files/{model}/{id} takes "
-             "multipart/form-data too.", AttachArgs, attach, example={
+             "multipart/form-data too.", AttachArgs, attach, fields=FieldArgs(), example={
                  "model": "res.partner", "id": 2, "filename": "hello.txt", "data": "aGVsbG8="}),
         Tool("list_attachments", "R", "List a record's attachments (name, type, size; never the "
-             "contents).", ListArgs, _list, example={"model": "account.move", "id": 1}),
+             "contents).", ListArgs, _list, fields=FieldArgs(),
+             example={"model": "account.move", "id": 1}),  # Odoo hides binary fields' files
         Tool("download_file", "R", "Download one of a record's attachments (base64 here; raw bytes at "
-             "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download, example={
-                 "model": "account.move", "id": 1, "attachment_id": 1}),
+             "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download,
+             fields=FieldArgs(opaque=True),
+             example={"model": "account.move", "id": 1, "attachment_id": 1}),  # an attachment id may be a binary field's file
     )
 
 

@@ -15,8 +15,10 @@ from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDe
 from app.core.business import BUSINESS_TOOLS
 from app.core.changes import change_tools
 from app.core.chatter import CHATTER_TOOLS
+from app.core.fieldpolicy import FieldCatalog, FieldGuard
 from app.core.files import file_tools
 from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.lean import bound
 from app.core.reports import report_tools
 from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
@@ -42,7 +44,8 @@ class Gateway:
         self.revocations = build_store(settings.redis_url, settings.revocation_db)
         self.idempotency = idempotency.build_store(settings.redis_url, settings.idempotency_db,
                                                    settings.idempotency_max_entries)
-        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds,
+                                      first_probe=settings.breaker_first_probe_seconds)
         self.connector = OdooConnector(
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket, breaker=self.breaker,
@@ -62,6 +65,7 @@ class Gateway:
         self.registry = ToolRegistry(settings.max_limit, TOOLS + BUSINESS_TOOLS + UPSERT_TOOLS
                                      + change_tools(settings.changes_lag_seconds)
                                      + automation_tools(settings, self.web))
+        self.catalog = FieldCatalog(settings.pool_ttl_minutes * 60)  # fields_get per login and model
 
     def close(self) -> None:
         self.connector.close()
@@ -79,7 +83,7 @@ class Gateway:
             "api_key": self.keyring.seal(claims), "key_id": claims.key_id,
             "expires": iso(claims.expires_at), "user": credentials.username, "uid": uid,
             "scope": claims.scope, "credentials": describe(claims)["credentials"],
-            "transport": transport,
+            "transport": transport, **_field_rules(scope),
         }
 
     def login(self, data: dict) -> tuple[Credentials, str, int]:
@@ -129,8 +133,8 @@ class Gateway:
         self.revocations.revoke(key_id)
         return {"status": "revoked", "key_id": key_id}
 
-    def call(self, claims: KeyClaims, name: str, arguments: dict) -> dict:
-        """Run tool ``name`` with ``arguments`` for the key's owner."""
+    def call(self, claims: KeyClaims, name: str, arguments: dict, face: str = "rest") -> dict:
+        """Run tool ``name`` with ``arguments`` for the key's owner (``face``: "rest" or "mcp")."""
         tool = self.registry.get(name)
         args = self.registry.load_arguments(tool, arguments)
         model = args["model"]
@@ -144,10 +148,31 @@ class Gateway:
                     f"a key whose scope includes '{model}:{letter}{tool.also}'."
                 )
         self.policy.check(claims.credentials.url)  # also for keys minted before the policy changed
+        lean = bool(args.pop("lean", face == "mcp")) and bool(tool.fields and tool.fields.lean)
+        guard = None
+        if claims.rules.field_restricted or lean:
+            guard = FieldGuard(claims.rules, self._describer(claims))
+            args = guard.prepare(tool, args, lean)
         context = {**claims.context, **args.get("context", {})}
         odoo = self._bound(claims.credentials, model, context, claims.transport,
                            idempotent=tool.letter == "R")
-        return {**tool.run(odoo, args), "model": model}
+        answer = tool.run(odoo, args)
+        if guard is not None:
+            answer = guard.filter(tool, model, answer)
+        if lean:
+            answer = bound(answer, args, self.settings.lean_answer_bytes)
+        return {**answer, "model": model}
+
+    def _describer(self, claims: KeyClaims):
+        """``describe(model)``: each field's type and relation, cached per login and model."""
+        credentials = claims.credentials
+
+        def describe(model: str) -> dict:
+            odoo = self._bound(credentials, model, {}, claims.transport, idempotent=True)
+            key = (credentials.url, credentials.database, credentials.username, claims.transport, model)
+            return self.catalog.get(key, lambda: odoo("fields_get", [], {"attributes": ["type", "relation"]}))
+
+        return describe
 
     def _bound(self, credentials: Credentials, model: str, context: dict, transport: str,
                idempotent: bool):
@@ -190,7 +215,14 @@ def describe(claims: KeyClaims) -> dict:
         "expires": iso(claims.expires_at),
         "credentials": {**claims.credentials.public(), "scope": claims.scope},
         "transport": claims.transport,
+        **_field_rules(claims.rules),
     }
+
+
+def _field_rules(scope: Scope) -> dict:
+    """``{"field_rules": [...]}`` when the scope has some (answers keep their shape otherwise)."""
+    rules = scope.field_rules()
+    return {"field_rules": rules} if rules else {}
 
 
 def iso(timestamp: int | None) -> str | None:

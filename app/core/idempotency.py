@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.base import jsondepth
 from app.base.errors import Conflict, InvalidRequest
 from app.stores.idempotency import IdempotencyStore
 
@@ -53,7 +54,9 @@ def entry_key(key_id: str, idempotency_key: str) -> str:
 def fingerprint(route: str, body: bytes) -> str:
     """The request as compared between retries: its route and its JSON body, key order aside."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+        # Bounded: this runs before the route's own body check, and json recurses per level.
+        canonical = json.dumps(jsondepth.loads(body, jsondepth.MOST), sort_keys=True,
+                               separators=(",", ":")).encode()
     except (ValueError, UnicodeDecodeError):
         canonical = body
     return hashlib.sha256(route.encode() + b"\n" + canonical).hexdigest()

@@ -14,6 +14,18 @@ from app.core.scopes import SCOPE_PATTERN
 
 _NON_EMPTY = validate.Length(min=1, max=512)
 MAX_EXPIRES_IN = 100 * 366 * 86400
+# Odoo's DBNAME_PATTERN (sandbox/facts/database-names.md), bounded by PostgreSQL's 63-character
+# identifiers. Matched whole (see WholeMatch): with re.match, '$' lets a trailing line break in.
+DATABASE_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}$"
+
+
+class WholeMatch(validate.Regexp):
+    """A Regexp that the whole value must match (the OpenAPI document shows the same pattern)."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 _PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
@@ -67,7 +79,9 @@ class OdooUrl(fields.String):
 class GenerateSchema(Schema):
     url = OdooUrl(required=True, validate=validate.Length(max=2048),
                   metadata={"example": "https://mycompany.odoo.com"})
-    database = fields.String(required=True, validate=_NON_EMPTY)
+    database = fields.String(required=True, validate=WholeMatch(
+        DATABASE_NAME, error="Use the database's name as Odoo names them: a letter or digit, then "
+        "letters, digits, '_', '.' or '-' (2 to 63 characters)."), metadata={"example": "mycompany"})
     username = fields.String(required=True, validate=_NON_EMPTY)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
                              load_only=True, metadata={"description": "Odoo password or API key"})

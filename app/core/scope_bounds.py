@@ -10,6 +10,7 @@ than letters and methods.
 
 from __future__ import annotations
 
+from app.core.fieldrules import rule_within
 from app.core.scopes import LETTERS, Grant, Scope
 
 # Not a character of model names: a probe under a prefix matches no longer pattern nor exact name.
@@ -19,6 +20,10 @@ _PROBE = "~"
 def grant_within(inner: Grant, outer: Grant) -> bool:
     """Whether ``outer`` grants everything ``inner`` grants."""
     if not set(inner.letters) <= set(outer.letters):
+        return False
+    if "R" in inner.letters and not rule_within(inner.read, outer.read):
+        return False  # field rules: inner may read only fields outer lets it read
+    if "W" in inner.letters and not rule_within(inner.write, outer.write):
         return False
     if "X" in inner.letters and outer.methods is not None:
         return inner.methods is not None and set(inner.methods) <= set(outer.methods)
@@ -51,4 +56,5 @@ def restricted(scope: Scope, letters: str) -> Scope:
 
 def _cut(grant: Grant, letters: str) -> str:
     kept = "".join(letter for letter in LETTERS if letter in grant.letters and letter in letters)
-    return str(Grant(kept, grant.methods if "X" in kept else None))
+    return str(Grant(kept, grant.methods if "X" in kept else None,  # field rules stay with their letter
+                     grant.read if "R" in kept else None, grant.write if "W" in kept else None))

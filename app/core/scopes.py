@@ -6,10 +6,12 @@ Grammar (CONTRACT.md section 3, extended with X for business methods)::
     entry   := pattern ":" letters
     pattern := MODEL | PREFIX ".*" | "*"
     letters := any of R, W, D, X (case-insensitive, each at most once; empty denies)
+    R, W    := "R" | "R[" fields "]"  (and W alike)     fields: see app.core.fieldrules
     X       := "X" | "X(" method ("|" method)* ")"     methods: public names, each at most once
 
 ``X`` alone grants every public method through the ``call`` tool; ``X(action_confirm|action_cancel)``
-grants only those. The most specific entry alone decides: the exact model name, then the longest
+grants only those. ``R[name,email]`` reads only those fields, ``W[-list_price]`` writes every field
+but that one (docs/scopes.md). The most specific entry alone decides: the exact model name, then the longest
 matching prefix pattern, then ``*``; when nothing matches, everything is denied.
 """
 
@@ -19,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from app.base.errors import ScopeInvalid
+from app.core.fieldrules import ALWAYS_READABLE, BRACKETS, FieldRule, parse_rule, split_entries
 
 LETTERS = "RWDX"
 MODEL_NAME = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
@@ -38,6 +41,8 @@ class Grant:
 
     letters: str
     methods: tuple[str, ...] | None = None
+    read: FieldRule | None = None  # None: every field (when R is granted)
+    write: FieldRule | None = None
 
     def allows(self, letter: str, method: str | None = None) -> bool:
         if letter not in self.letters:
@@ -46,10 +51,31 @@ class Grant:
             return method in self.methods
         return True
 
+    @property
+    def field_restricted(self) -> bool:
+        return self.read is not None or self.write is not None
+
+    def readable(self, name: str) -> bool:
+        """Whether field ``name`` may be read (or filtered, sorted, grouped on)."""
+        if "R" not in self.letters:
+            return False
+        return self.read is None or name in ALWAYS_READABLE or self.read.allows(name)
+
+    def writable(self, name: str) -> bool:
+        if name in ALWAYS_READABLE:
+            return False  # an id is never written
+        return "W" in self.letters and (self.write is None or self.write.allows(name))
+
     def __str__(self) -> str:
-        if self.methods is None:
-            return self.letters
-        return self.letters.replace("X", f"X({'|'.join(self.methods)})")
+        text = ""
+        for letter in self.letters:
+            text += letter
+            if letter == "X" and self.methods is not None:
+                text += f"({'|'.join(self.methods)})"
+            rule = {"R": self.read, "W": self.write}.get(letter)
+            if rule is not None:
+                text += str(rule)
+        return text
 
 
 _DENY = Grant("")
@@ -71,7 +97,7 @@ class Scope:
         exact: dict[str, Grant] = {}
         prefixes: dict[str, Grant] = {}
         default: Grant | None = None
-        for raw in text.split(","):
+        for raw in split_entries(text):
             pattern, grant = _parse_entry(raw)
             if pattern in exact or pattern in prefixes or (pattern == "*" and default is not None):
                 raise ScopeInvalid(f"Scope entry {raw.strip()!r} names {pattern!r} twice.")
@@ -102,6 +128,25 @@ class Scope:
         grants = [*self.exact.values(), *(grant for _, grant in self.prefixes), self.default or _DENY]
         return {letter for grant in grants for letter in grant.letters}
 
+    @property
+    def field_restricted(self) -> bool:
+        """Whether any entry restricts fields (which turns the field policy on for the key)."""
+        grants = [*self.exact.values(), *(grant for _, grant in self.prefixes), self.default or _DENY]
+        return any(grant.field_restricted for grant in grants)
+
+    def field_rules(self) -> list[dict]:
+        """Each entry's field rules, for people: [{"model", "read": {"allow": [...]}, ...}]."""
+        entries = [*self.exact.items(), *((f"{p}*", g) for p, g in self.prefixes)]
+        if self.default is not None:
+            entries.append(("*", self.default))
+        shown = []
+        for pattern, grant in entries:
+            rules = {what: {"deny" if rule.deny else "allow": list(rule.patterns)}
+                     for what, rule in (("read", grant.read), ("write", grant.write)) if rule}
+            if rules:
+                shown.append({"model": pattern, **rules})
+        return shown
+
     def allows(self, model: str, letter: str, method: str | None = None) -> bool:
         """Whether ``letter`` is granted on ``model``; X also needs the ``method`` when restricted."""
         return self.grant_for(model).allows(letter, method)
@@ -130,6 +175,15 @@ def _parse_entry(raw: str) -> tuple[str, Grant]:
 
 
 def _grant(entry: str, letters: str) -> Grant:
+    rules: dict[str, FieldRule | None] = {}
+    for letter, listed in BRACKETS.findall(letters):
+        letter = letter.upper()
+        if letter in rules:
+            raise ScopeInvalid(f"Scope entry {entry!r} repeats a letter.")
+        rules[letter] = parse_rule(entry, letter, listed)
+    letters = BRACKETS.sub(lambda match: match.group(1), letters)
+    if "[" in letters or "]" in letters:
+        raise ScopeInvalid(f"Scope entry {entry!r} has a stray bracket: write R[f1,f2] or W[f1].")
     restricted = _X_METHODS.findall(letters)
     if len(restricted) > 1:
         raise ScopeInvalid(f"Scope entry {entry!r} repeats a letter.")
@@ -137,7 +191,7 @@ def _grant(entry: str, letters: str) -> Grant:
     plain = _X_METHODS.sub("X", letters).upper()
     if "(" in plain or ")" in plain:
         raise ScopeInvalid(f"Scope entry {entry!r}: only X takes a method list, as X(m1|m2).")
-    return Grant(_canonical_letters(entry, plain), methods)
+    return Grant(_canonical_letters(entry, plain), methods, rules.get("R"), rules.get("W"))
 
 
 def _methods(entry: str, listed: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.schemas import summarize
 
 # odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
@@ -58,6 +59,12 @@ def _offset() -> ma.Integer:
     )
 
 
+def _lean() -> ma.Boolean:
+    return ma.Boolean(metadata={"description": (
+        "With fields omitted: true reads the lean default (no binary, HTML or x2many fields) and "
+        "bounds the answer's size; default true over MCP, false over REST")})
+
+
 class SearchArgs(ToolArgs):
     domain = odoo_fields.Domain(load_default=list)
     limit = _limit()
@@ -69,11 +76,13 @@ class ReadArgs(ToolArgs):
     ids = odoo_fields.ids(1000, required=True)
     field_list = odoo_fields.field_names(
         data_key="fields", attribute="fields", metadata={"description": "Field names (omitted: all)"})
+    lean = _lean()
 
 
 class SearchReadArgs(SearchArgs):
     field_list = odoo_fields.field_names(
         data_key="fields", attribute="fields", metadata={"description": "Field names (omitted: all)"})
+    lean = _lean()
 
 
 class CountArgs(ToolArgs):
@@ -184,6 +193,8 @@ class Tool:
     # (letter, method) the loaded arguments need; None means (letter, None).
     needs: Callable[[dict], tuple[str, str | None]] | None = None
     also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
+    # Which arguments carry fields (field-level scopes); None: keys with field rules cannot run it.
+    fields: FieldArgs | None = None
     # Arguments that work against the sandbox's demo data: shown in /docs and run by the tests.
     example: dict = dataclass_field(default_factory=dict)
 
@@ -194,29 +205,35 @@ class Tool:
 
 _PARTNER = "res.partner"
 _COMPANIES = [["is_company", "=", True]]
+_FILTERED = FieldArgs(domains=("domain",), orders=("order",))
+_READ = FieldArgs(names=("fields",), answer=("records",), lean=True)
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, example={
-        "model": _PARTNER, "domain": _COMPANIES, "limit": 10, "order": "name asc"}),
-    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, example={
-        "model": _PARTNER, "ids": [2, 6], "fields": ["name", "email"]}),
+    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, fields=_FILTERED,
+         example={"model": _PARTNER, "domain": _COMPANIES, "limit": 10, "order": "name asc"}),
+    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, fields=_READ,
+         example={"model": _PARTNER, "ids": [2, 6], "fields": ["name", "email"]}),
     Tool("search_read", "R", "Find records matching a domain and read their fields.",
-         SearchReadArgs, _search_read, example={
-             "model": _PARTNER, "domain": _COMPANIES, "fields": ["name", "email"], "limit": 5}),
+         SearchReadArgs, _search_read,
+         fields=FieldArgs(names=("fields",), domains=("domain",), orders=("order",),
+                          answer=("records",), lean=True),
+         example={"model": _PARTNER, "domain": _COMPANIES, "fields": ["name", "email"], "limit": 5}),
     Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count,
-         example={"model": _PARTNER, "domain": _COMPANIES}),
+         fields=FieldArgs(domains=("domain",)), example={"model": _PARTNER, "domain": _COMPANIES}),
     Tool("fields_get", "R", "Describe a model's fields (type, label, relation, ...).",
-         FieldsGetArgs, _fields_get, example={
-             "model": _PARTNER, "fields": ["name", "email"], "attributes": ["string", "type"]}),
+         FieldsGetArgs, _fields_get, fields=FieldArgs(names=("fields",), answer=("fields",)),
+         example={"model": _PARTNER, "fields": ["name", "email"], "attributes": ["string", "type"]}),
     Tool("default_get", "R", "Default values Odoo would give a new record.",
-         DefaultGetArgs, _default_get, example={"model": _PARTNER, "fields": ["type", "lang"]}),
+         DefaultGetArgs, _default_get, fields=FieldArgs(names=("fields",), answer=("defaults",)),
+         example={"model": _PARTNER, "fields": ["type", "lang"]}),
     Tool("create", "W", "Create one record (values is an object) or several (a list).",
-         CreateArgs, _create, example={
-             "model": _PARTNER, "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
-    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write, example={
-        "model": _PARTNER, "ids": [7], "values": {"phone": "+32 2 123 45 67"}}),
-    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, example={
-        "model": _PARTNER, "ids": [12]}),
+         CreateArgs, _create, fields=FieldArgs(values=("values",)),
+         example={"model": _PARTNER, "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
+    Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write,
+         fields=FieldArgs(values=("values",)),
+         example={"model": _PARTNER, "ids": [7], "values": {"phone": "+32 2 123 45 67"}}),
+    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, fields=FieldArgs(),
+         example={"model": _PARTNER, "ids": [12]}),
 )
 
 

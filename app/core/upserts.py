@@ -19,6 +19,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import Conflict, InvalidRequest, OdooAccessError, OdooError
 from app.core import fields as odoo_fields
+from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs
 
 _XID = re.compile(r"^(?:[A-Za-z0-9_]+\.)?[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")
@@ -141,7 +142,7 @@ def _upsert(odoo: OdooCall, a: dict) -> dict:
 UPSERT_TOOLS: tuple[Tool, ...] = (
     Tool("upsert", "W", "Create a record or update the one an external id or a domain names; "
          "answers its id and 'created' or 'updated' (409 when the domain matches several).",
-         UpsertArgs, _upsert, also="R", example={
-             "model": "res.partner", "external_id": "crm_import.jane_doe",
-             "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
+         UpsertArgs, _upsert, also="R", fields=FieldArgs(values=("values",), domains=("match",)),
+         example={"model": "res.partner", "external_id": "crm_import.jane_doe",
+                  "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
 )

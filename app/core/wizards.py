@@ -16,6 +16,7 @@ from marshmallow import fields as ma
 from app.base.errors import OdooError
 from app.core import fields as odoo_fields
 from app.core.business import _NONE_FAULT, METHOD_LETTERS, CallArgs
+from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs
 
 
@@ -64,6 +65,7 @@ def _needs(a: dict) -> tuple[str, str | None]:
 WIZARD_TOOLS: tuple[Tool, ...] = (
     Tool("run_wizard", "X", "Run a wizard: create it with values and active_model/active_ids, call its "
          "action method, return the result or the next action.", WizardArgs, _run, needs=_needs,
+         fields=FieldArgs(method="method"),
          example={"model": "sale.advance.payment.inv", "method": "create_invoices",
                   "values": {"advance_payment_method": "delivered"}, "active_model": "sale.order",
                   "active_ids": [4]}),

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from app.base import jsondepth
 from app.base.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -44,6 +45,7 @@ from app.base.errors import (
 )
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
+from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
 from app.odoo.urlpolicy import guarded_connect
 from app.odoo.xmlrpc import RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 
@@ -301,7 +303,9 @@ def _as_xmlrpc(method: str, args: list, kwargs: dict, result: Any) -> Any:
 
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
-        payload = json.loads(raw) if raw else None
+        payload = jsondepth.loads(raw, ANSWER_DEPTH) if raw else None
+    except jsondepth.TooDeep:
+        raise ResponseTooLarge(TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError):
         if status == 401:
             raise AuthFailed(_DENIED) from None

@@ -48,6 +48,7 @@ from app.base.errors import (
 )
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
+from app.odoo.depth import bounded_parser
 from app.odoo.urlpolicy import guarded_connect
 
 UNREACHABLE = (
@@ -95,7 +96,7 @@ class _TimeoutMixin:
         """Like xmlrpc's, but reads at most ``max_response_bytes`` (decoded) of the answer."""
         gzipped = response.getheader("Content-Encoding", "") == "gzip"
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
-        parser, unmarshaller = self.getparser()  # type: ignore[attr-defined]
+        parser, unmarshaller = bounded_parser(self._use_datetime, self._use_builtin_types)  # type: ignore[attr-defined]
         total = 0
         while chunk := response.read(65_536):
             if inflate is not None:

@@ -8,7 +8,12 @@
 - ``RedisRevocationStore`` (when ``REDIS_URL`` is set): a Redis set shared by every replica, read
   through a local cache of at most one second.
 
-Both fail closed: if the store cannot be read, the check raises and the request fails.
+Both fail closed: if the store cannot be read, the check raises and the request fails. Both
+offer ``check_writable`` for readiness: a store that can no longer take a revocation is not
+ready, even while it can still be read.
+
+The list must outlive the process: in a container, put ``REVOCATION_DB`` on a volume (the
+shipped docker-compose.yml mounts one at /var/lib/odoo-gateway), or use Redis with persistence.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ class RevocationStore(Protocol):
     def is_revoked(self, key_id: str) -> bool:
         """Whether ``key_id`` is on the list."""
 
+    def check_writable(self) -> None:
+        """Raise unless a revocation could be written now (nothing is kept)."""
+
     def close(self) -> None:
         """Release connections."""
 
@@ -58,6 +66,15 @@ class SqliteRevocationStore:
         with self._db.use() as db:
             row = db.execute("SELECT 1 FROM revoked WHERE key_id = ?", (key_id,)).fetchone()
         return row is not None
+
+    def check_writable(self) -> None:
+        # A write that is rolled back: it fails on a read-only file, directory or filesystem.
+        with self._db.use() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("INSERT OR REPLACE INTO revoked (key_id, revoked_at) VALUES ('ready-probe', 0)")
+            finally:
+                db.execute("ROLLBACK")
 
     def close(self) -> None:
         self._db.close()
@@ -91,6 +108,9 @@ class RedisRevocationStore:
         with self._lock:
             self._cache[key_id] = revoked
         return revoked
+
+    def check_writable(self) -> None:
+        self._redis.set("odoo_gateway:ready-probe", "1", ex=60)
 
     def close(self) -> None:
         self._redis.close()

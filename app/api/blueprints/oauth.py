@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request
 
-from app.api.web import note, public_url
+from app.api.web import note, parse_json, public_url
 from app.base.errors import GatewayError
 from app.core.oauth import OAuthService, PageError, Pending, RedirectError
 from app.core.oauth_clients import OAuthError, resource_metadata, server_metadata
@@ -46,7 +46,11 @@ def authorization_server(suffix: str = "") -> Response:
 
 @bp.post("/oauth/register")
 def register() -> tuple[Response, int]:
-    answer = service().clients.register(request.get_json(silent=True, force=True))
+    try:
+        metadata = parse_json(request.get_data(cache=True))  # bounded depth, like every body
+    except (ValueError, UnicodeDecodeError):
+        metadata = None
+    answer = service().clients.register(metadata)
     note(client_id=answer["client_id"])
     return jsonify(answer), 201
 

@@ -1,0 +1,267 @@
+"""Field-level scopes, enforced before Odoo runs a tool: what each tool declares, and the checks.
+
+A tool tells which of its arguments carry field names, domains, orders or values through
+``Tool.fields`` (a ``FieldArgs``); a key whose scope has field rules (``R[...]``, ``W[...]``) may
+run only tools that declare it, and only with arguments whose every field the rules allow.
+Keys without field rules skip all of this (their scopes keep their old meaning).
+
+Dotted paths (``parent_id.email``) and ``any`` sub-domains follow relations, found by
+``fields_get`` (one call per model per login, cached): each step obeys its own model's rules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+
+from app.base.errors import InvalidRequest, PermissionDenied
+from app.core.scopes import Scope
+
+Describe = Callable[[str], dict[str, dict]]  # model -> {field name: {"type", "relation"}}
+_MEASURE = re.compile(r"^(\w+)(?::\w+(?:\((\w+)\))?)?$")
+_SPECIAL = frozenset({"__count", "id"})
+LEAN_SKIPPED = frozenset({"binary", "html", "one2many", "many2many"})
+
+
+@dataclass(frozen=True)
+class FieldArgs:
+    """Which arguments of a tool carry fields; each entry names a top-level argument."""
+
+    names: tuple[str, ...] = ()  # field names read: a list or one name; omitted -> the readable ones
+    filters: tuple[str, ...] = ()  # field names matched on (an upsert's keys): a list or one name
+    measures: tuple[str, ...] = ()  # read_group aggregates: 'f', 'f:agg', 'alias:agg(f)'
+    groupby: tuple[str, ...] = ()  # 'f' or 'date_f:month'
+    domains: tuple[str, ...] = ()  # domains filtering the tool's model
+    orders: tuple[str, ...] = ()  # 'f1 asc, f2 desc'; omitted under read rules -> 'id'
+    values: tuple[str, ...] = ()  # values written: an object or a list of objects
+    texts: tuple[str, ...] = ()  # free text Odoo matches against name fields (name_search)
+    answer: tuple[str, ...] = ()  # answer keys holding records or {field: ...} objects to filter
+    method: str | None = None  # argument naming a method the tool runs (call, wizards)
+    uses: tuple[str, ...] = ()  # fields the tool itself reads or filters on (a feed's write_date)
+    opaque: bool = False  # the answer may show any field (chatter tracking): refused under R rules
+    lean: bool = False  # over MCP, omitted ``names`` become the lean default
+
+
+class FieldCatalog:
+    """``fields_get`` answers (type and relation of each field), cached per login and model."""
+
+    def __init__(self, ttl_seconds: float, maxsize: int = 4096) -> None:
+        self._cache: TTLCache[tuple, dict] = TTLCache(maxsize=maxsize, ttl=ttl_seconds)
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, fetch: Callable[[], dict]) -> dict:
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            found = {name: {"type": info.get("type"), "relation": info.get("relation")}
+                     for name, info in fetch().items()}  # no lock across the network call
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+
+def denied(message: str) -> PermissionDenied:
+    return PermissionDenied(message + " Mint a key whose scope allows it (docs/scopes.md).")
+
+
+class FieldGuard:
+    """Checks one tool call's arguments against a scope's field rules, and filters its answer."""
+
+    def __init__(self, rules: Scope, describe: Describe) -> None:
+        self.rules = rules
+        self.describe = describe
+
+    # -- the arguments -----------------------------------------------------------------------
+
+    def prepare(self, tool: Any, args: dict, lean: bool) -> dict:
+        """``args`` with omitted field lists filled in; PermissionDenied naming a hidden field."""
+        spec: FieldArgs | None = tool.fields
+        model, args = args["model"], {**args}
+        if self.rules.field_restricted:
+            self._check(tool, spec, model, args)
+            self._defaults(spec, model, args)
+        for name in spec.names if spec else ():
+            if args.get(name) is None:
+                filled = self.readable_names(model, lean and spec.lean)
+                if filled is not None:
+                    args[name] = filled or ["id"]  # never []: Odoo reads every field for []
+        return args
+
+    def _defaults(self, spec: FieldArgs, model: str, args: dict) -> None:
+        """Odoo's defaults that could reveal hidden fields, replaced by safe ones."""
+        if self.rules.grant_for(model).read is not None and not spec.groupby:
+            for name in spec.orders:  # (groups sort by their groupby instead)
+                # A model's default order may sort on a hidden field (sale.order: date_order desc).
+                args[name] = args.get(name) or "id"
+        if spec.measures and not any(args.get(name) for name in spec.measures):
+            # Odoo up to 16 aggregates every stored field when none is named: name the count only.
+            args[spec.measures[0]] = ["__count"]
+
+    def _check(self, tool: Any, spec: FieldArgs | None, model: str, args: dict) -> None:
+        if spec is None:
+            raise denied(f"The tool {tool.name!r} does not declare the fields it touches, so a key "
+                         "with field rules cannot run it.")
+        if spec.method:
+            self._method(tool, args, model)
+        if spec.opaque and self.rules.grant_for(model).read is not None:
+            raise denied(f"This API key's scope ({self.rules}) hides fields of {model!r}, and the "
+                         f"tool {tool.name!r} may show any of them.")
+        for field in spec.uses:
+            self.path(model, field, f"needs (the tool {tool.name!r} works with it)")
+        for name in spec.names:
+            given = args.get(name)
+            for field in [given] if isinstance(given, str) else given or ():
+                self.path(model, field, "reads")
+        for name in spec.filters:
+            given = args.get(name)
+            for field in [given] if isinstance(given, str) else given or ():
+                self.path(model, field, "matches on")
+        for name in spec.measures:
+            for measure in args.get(name) or ():
+                self.path(model, _measured(measure), "aggregates")
+        for name in spec.groupby:
+            for group in args.get(name) or ():
+                self.path(model, group.split(":")[0], "groups by")
+        for name in spec.domains:
+            self.domain(model, args.get(name) or [])
+        for name in spec.orders:
+            for term in (args.get(name) or "").split(","):
+                if term.strip():
+                    self.path(model, term.split()[0], "sorts on")
+        for name in spec.values:
+            given = args.get(name)
+            for values in given if isinstance(given, list) else [given] if given else []:
+                self.values(model, values)
+        for name in spec.texts:
+            self._text(model, args.get(name))
+
+    def readable_names(self, model: str, lean: bool = False) -> list[str] | None:
+        """The fields an omitted list stands for (None: every field, Odoo's own default)."""
+        grant = self.rules.grant_for(model)
+        if grant.read is None and not lean:
+            return None
+        if grant.read is not None and grant.read.exact is not None and not lean:
+            return list(grant.read.exact)
+        described = self.describe(model)
+        return [name for name, info in described.items() if grant.readable(name)
+                and not (lean and info.get("type") in LEAN_SKIPPED)]
+
+    def path(self, model: str, path: str, verb: str) -> None:
+        """Each step of a dotted ``path`` must be readable on its own model."""
+        parts, current = path.split("."), model
+        for index, part in enumerate(parts):
+            if part not in _SPECIAL and not self.rules.grant_for(current).readable(part):
+                raise denied(f"This API key's scope ({self.rules}) hides field {part!r} of "
+                             f"{current!r}, which this call {verb} ({path!r}).")
+            if index < len(parts) - 1:
+                current = self.relation(current, part, path)
+
+    def relation(self, model: str, field: str, path: str) -> str:
+        info = self.describe(model).get(field) or {}
+        if not info.get("relation"):
+            raise denied(f"Cannot follow {path!r}: {field!r} is not a relational field of {model!r}, "
+                         "so its field rules cannot be checked.")
+        return info["relation"]
+
+    def domain(self, model: str, domain: Any) -> None:
+        """Every leaf's field path, and the sub-domains of ``any``/``not any``."""
+        if not isinstance(domain, list | tuple):
+            raise InvalidRequest("A sub-domain of 'any' must be a list of terms.")
+        for term in domain:
+            if isinstance(term, str):
+                continue
+            if not isinstance(term, list | tuple) or len(term) != 3:
+                raise InvalidRequest("A domain leaf is a list [field, operator, value].")
+            name, operator, value = term
+            if isinstance(name, int):
+                continue  # TRUE_LEAF / FALSE_LEAF
+            if not isinstance(name, str):
+                raise InvalidRequest(f"{name!r} is not a field name.")
+            self.path(model, name, "filters on")
+            if str(operator).lower() in ("any", "not any"):
+                target = model
+                for part in name.split("."):
+                    target = self.relation(target, part, name)
+                self.domain(target, value)
+
+    def values(self, model: str, values: Any) -> None:
+        """Each written field must be writable; x2many commands 0 and 1 write the related model."""
+        if not isinstance(values, dict):
+            return
+        grant = self.rules.grant_for(model)
+        hidden = sorted(name for name in values if not grant.writable(name))
+        if hidden:
+            raise denied(f"This API key's scope ({self.rules}) does not let it write "
+                         f"{', '.join(map(repr, hidden))} on {model!r}.")
+        for name, value in values.items():
+            commands = [c for c in value if _writes(c)] if isinstance(value, list) else []
+            if commands:
+                target = self.relation(model, name, name)
+                for command in commands:
+                    self.values(target, command[2])
+
+    def _text(self, model: str, text: Any) -> None:
+        grant = self.rules.grant_for(model)
+        if grant.read is None:
+            return
+        if not grant.readable("display_name"):
+            raise denied(f"This API key's scope ({self.rules}) hides 'display_name' of {model!r}, "
+                         "which name_search answers with.")
+        if text:
+            raise denied(f"This API key's scope ({self.rules}) restricts the fields of {model!r}: "
+                         "name_search may match the text on hidden fields (a contact's email, "
+                         "reference, VAT), so only an empty name is allowed; use search_read "
+                         "with a domain on allowed fields.")
+
+    def _method(self, tool: Any, args: dict, model: str) -> None:
+        letter, method = tool.requires(args)
+        if letter != "X":
+            raise denied(f"With field rules in its scope ({self.rules}), this key cannot run "
+                         f"{method!r} through {tool.name!r}: it reads or writes records the way the "
+                         "dedicated tools do (read, search_read, create, write, ...), and only they "
+                         "apply the field rules.")
+        if self.rules.grant_for(model).methods is None:
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and a method can "
+                         f"read or write any field: name it explicitly, as '{model}:X({method})'.")
+
+    # -- the answer --------------------------------------------------------------------------
+
+    def filter(self, tool: Any, model: str, answer: dict) -> dict:
+        """The answer without fields the rules hide (records, or objects keyed by field)."""
+        grant = self.rules.grant_for(model)
+        if grant.read is None or tool.fields is None:
+            return answer
+        shown = {**answer}
+        for key in tool.fields.answer:
+            content = answer.get(key)
+            if isinstance(content, dict):
+                shown[key] = _visible(content, grant.readable)
+                if "count" in answer:
+                    shown["count"] = len(shown[key])
+            elif isinstance(content, list):
+                shown[key] = [_visible(item, grant.readable) if isinstance(item, dict) else item
+                              for item in content]
+        return shown
+
+
+def _visible(record: dict, readable: Callable[[str], bool]) -> dict:
+    return {name: value for name, value in record.items() if readable(name)}
+
+
+def _measured(measure: str) -> str:
+    """The field a read_group aggregate reads: 'f', 'f:sum' -> f; 'a:sum(f)' -> f."""
+    match = _MEASURE.match(measure)
+    if not match:
+        return measure
+    return match.group(2) or match.group(1)
+
+
+def _writes(command: Any) -> bool:
+    """An x2many command that carries values: (0, _, values) creates, (1, id, values) updates."""
+    return (isinstance(command, list | tuple) and len(command) == 3 and command[0] in (0, 1)
+            and not isinstance(command[0], bool) and isinstance(command[2], dict))
