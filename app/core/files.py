@@ -96,8 +96,8 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
              example={"model": "account.move", "id": 1}),  # Odoo hides binary fields' files
         Tool("download_file", "R", "Download one of a record's attachments (base64 here; raw bytes at "
              "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download,
-             fields=FieldArgs(opaque=True),
-             example={"model": "account.move", "id": 1, "attachment_id": 1}),  # an attachment id may be a binary field's file
+             fields=FieldArgs(opaque=True),  # an attachment id may be a binary field's file
+             example={"model": "account.move", "id": 1, "attachment_id": 1}),
     )
 
 
