@@ -231,10 +231,10 @@ class BaseModel(ImportMixin):
             described[name] = {k: v for k, v in attrs.items() if not attributes or k in attributes}
         return described
 
-    def default_get(self, fields_list):
-        """Return the defaults of the requested fields that have one."""
+    def default_get(self, fields):
+        """Return the defaults of the requested fields that have one (Odoo 18 named it fields_list)."""
         defaults = {**seed.defaults(self.name), **dynamic_defaults(self.name)}
-        return {name: defaults[name] for name in fields_list if name in defaults}
+        return {name: defaults[name] for name in fields if name in defaults}
 
     def create(self, vals_list):
         """Create one record (dict -> id) or several (list -> ids)."""

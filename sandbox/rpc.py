@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +15,9 @@ from .models import MODELS
 from .orm import COMMON_METHODS, NEEDS, access_error
 from .store import Database
 
+# Odoo 19 words some errors differently from Odoo 18, whatever the transport.
+_ODOO19_TEXTS = ((re.compile(r"^(Invalid field \S+) in leaf "), r"\1 in condition "),
+                 (re.compile(r"^(Invalid field '[^']*') on model ('[^']*')$"), r"\1 on \2"))
 _READS = ("search", "search_read", "read", "search_count", "fields_get", "default_get",
           "name_search", "read_group", "check_object_reference", "context_get")
 FAILURES = (None, "refuse", "hang", "non_xml", "reset", "http_500")
@@ -176,6 +179,8 @@ class Dispatcher:
         if letter and not db.allowed(uid, model, letter):
             raise access_error(db, uid, model, letter)
         kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
+        if name == "default_get" and "fields_list" in kwargs and self.major_version < 19:
+            kwargs["fields"] = kwargs.pop("fields_list")  # Odoo 18's name of the parameter
         with clock.transaction():  # JSON-2 calls arrive here directly
             return self._run_method(db, uid, model, name, args, kwargs)
 
@@ -189,8 +194,16 @@ class Dispatcher:
             raise TypeError(f"{type(recs).__name__}.{name}() argument after * must be an "
                             f"iterable, not {type(args).__name__}")
         try:
-            inspect.signature(function).bind(*args, **kwargs)
-        except TypeError:
-            return function(*args, **kwargs)  # fails before the body runs, with Python's message
-        return function(*args, **kwargs)
+            return function(*args, **kwargs)  # a TypeError before the body runs has Python's message
+        except ValueError as exc:
+            if self.major_version < 19:
+                raise
+            raise ValueError(_odoo19_text(str(exc))) from exc
+
+
+def _odoo19_text(message: str) -> str:
+    """An Odoo 18 error message as Odoo 19 words it."""
+    for pattern, replacement in _ODOO19_TEXTS:
+        message = pattern.sub(replacement, message)
+    return message
 

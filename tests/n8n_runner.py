@@ -1,9 +1,11 @@
 """Replays an n8n workflow file against a live gateway: enough of n8n to keep the examples honest.
 
 It walks the connections from the trigger, evaluates the ``{{ ... }}`` expressions the examples
-use (``$json.x``, ``$('Node').item.json.x``, ``$runIndex``, arithmetic) and sends each HTTP
-Request node's request as n8n would: method, URL, headers, JSON body, and the "Never Error" and
-"Include Response Headers and Status" options.
+use (``$json.x``, ``$('Node').item.json.x``, ``$runIndex``, ``JSON.stringify(...)``, arithmetic)
+and sends each HTTP Request node's request as n8n 2.8.4 would: method, URL, headers, a JSON body
+rendered first and then parsed (so a quote inside a value written as ``"{{ $json.x }}"`` breaks it,
+as in n8n), and the "Never Error" and "Include Response Headers and Status" options, whose
+``statusMessage`` n8n gives in upper case ("FORBIDDEN").
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ class Item(dict):
 
 def wrap(value: Any) -> Any:
     return Item(value) if isinstance(value, dict) else value
+
+
+class _Json:
+    """JavaScript's JSON object, as far as the examples use it."""
+
+    @staticmethod
+    def stringify(value: Any) -> str:
+        return json.dumps(value)
 
 
 class Run:
@@ -116,7 +126,11 @@ class Run:
                      for part in params["bodyParameters"]["parameters"]}
         elif params.get("sendBody"):
             assert params["specifyBody"] == "json"
-            body = json.loads(self.evaluate(params["jsonBody"], scope))
+            text = self.evaluate(params["jsonBody"], scope)
+            try:
+                body = json.loads(text)
+            except ValueError:
+                raise AssertionError(f"JSON parameter needs to be valid JSON (n8n's error): {text}") from None
         answer = self.http.request(params["method"], self.evaluate(params["url"], scope), json=body,
                                    files=files, headers=headers, timeout=10)
         self.requests.append(answer)
@@ -129,7 +143,7 @@ class Run:
                 "data": answer.content, "mimeType": answer.headers.get("Content-Type"), "fileName": name}}}
         if response.get("fullResponse"):
             return {"body": answer.json(), "headers": dict(answer.headers), "statusCode": answer.status_code,
-                    "statusMessage": answer.reason}
+                    "statusMessage": answer.reason.upper()}
         return answer.json()
 
     def condition(self, conditions: dict, scope: dict) -> bool:
@@ -156,7 +170,7 @@ class Run:
         python = re.sub(r"\$\('([^']+)'\)\.item\.json", r"_node('\1')", text.strip())
         python = python.replace("$json", "_json").replace("$runIndex", "_run")
         assert "$" not in python, f"expression not understood by the runner: {text}"
-        names = {"_json": wrap(scope["json"]), "_run": scope["run"], "__builtins__": {},
+        names = {"_json": wrap(scope["json"]), "_run": scope["run"], "__builtins__": {}, "JSON": _Json,
                  "_node": lambda name: wrap(self.outputs[name][0])}
         return eval(python, names)  # noqa: S307 - test-only, on the repository's own example files
 

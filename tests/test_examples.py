@@ -26,7 +26,7 @@ DOCS = ROOT / "docs"
 
 @pytest.fixture(scope="module")
 def gateway(odoo_server) -> Iterator[str]:
-    process, base = start_gunicorn({"WEB_CONCURRENCY": "1"})
+    process, base = start_gunicorn({"WEB_CONCURRENCY": "1", "GENERATE_RATE_LIMIT": "1000/minute"})
     try:
         wait_healthy(process, base)
         yield base
@@ -123,7 +123,9 @@ def workflow(name: str) -> dict:
         if node["type"] == "n8n-nodes-base.httpRequest":
             body = node["parameters"].get("contentType") == "multipart-form-data" or \
                 node["parameters"].get("specifyBody") == "json" or not node["parameters"].get("sendBody")
-            assert node["typeVersion"] == 4.2 and body
+            assert node["typeVersion"] == 4.4 and body
+            # A quote in a value would break "{{ $json.x }}": text goes through JSON.stringify.
+            assert '"{{' not in node["parameters"].get("jsonBody", ""), node["name"]
     return data
 
 
@@ -151,11 +153,21 @@ def test_n8n_search_contacts(gateway, odoo) -> None:
     assert run.requests[0].request.headers["X-API-Key"]
 
 
-def test_n8n_create_partner(gateway, odoo) -> None:
-    run = replay("create-partner", gateway, api_key=mint(gateway, odoo), name="Flow Ltd")
+@pytest.mark.parametrize("name", ["Flow Ltd", 'The "Quoted" Company \\ Sons'])
+def test_n8n_create_partner(gateway, odoo, name) -> None:
+    run = replay("create-partner", gateway, api_key=mint(gateway, odoo), name=name)
     created = run.outputs["Create partner"][0]["result"]
     assert created["status"] == "created"
-    assert {p["id"]: p["name"] for p in partners(odoo)}[created["id"]] == "Flow Ltd"
+    assert {p["id"]: p["name"] for p in partners(odoo)}[created["id"]] == name
+
+
+def test_a_quoted_expression_breaks_like_in_n8n(gateway, odoo) -> None:
+    data = workflow("create-partner")
+    node = next(n for n in data["nodes"] if n["type"] == "n8n-nodes-base.httpRequest")
+    node["parameters"]["jsonBody"] = node["parameters"]["jsonBody"].replace(
+        "{{ JSON.stringify($json.name) }}", '"{{ $json.name }}"')
+    with requests.Session() as http, pytest.raises(AssertionError, match="valid JSON"):
+        Run(data, {"gateway_url": gateway, "api_key": mint(gateway, odoo), "name": 'A "B"'}, http).start()
 
 
 def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
@@ -167,13 +179,19 @@ def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
 
 
 def test_n8n_handles_a_refusal(gateway, odoo) -> None:
-    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="*:R"), partner_id=1)
+    default = next(a["value"] for n in workflow("handle-errors")["nodes"]
+                   for a in n["parameters"].get("assignments", {}).get("assignments", [])
+                   if a["name"] == "partner_id")
+    assert default != 1, "id 1 is the company's own partner: never delete it in an example"
+    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="*:R"))
     assert run.outputs.get("Deleted") is None
     explained = run.outputs["Explain the refusal"][0]
     assert explained["http_status"] == 403 and explained["code"] == "permission_denied"
     assert "scope" in explained["what_to_do"] and explained["request_id"]
-    done = replay("handle-errors", gateway, api_key=mint(gateway, odoo), partner_id=1)
+    done = replay("handle-errors", gateway, api_key=mint(gateway, odoo))
     assert done.outputs["Deleted"][0]["statusCode"] == 200
+    assert done.outputs["Deleted"][0]["statusMessage"] == "OK"
+    assert default not in {p["id"] for p in partners(odoo)} and 1 in {p["id"] for p in partners(odoo)}
 
 
 def test_curl_change_feed_upserts_and_idempotent_create(gateway, odoo) -> None:

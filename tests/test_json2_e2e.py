@@ -131,7 +131,7 @@ def test_same_messages_over_both_transports(api, odoo) -> None:
         key = api.key(password=ADMIN_API_KEY, transport=transport)
         messages.append(api.call(key, "search", model="res.partner",
                                  domain=[["nofield", "=", 1]]).json["error"])
-    assert messages[0] == messages[1] == "Invalid field res.partner.nofield in leaf ('nofield', '=', 1)"
+    assert messages[0] == messages[1] == "Invalid field res.partner.nofield in condition ('nofield', '=', 1)"
 
 
 def test_odoo_access_error_is_403(api, transport) -> None:

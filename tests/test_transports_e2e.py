@@ -44,7 +44,7 @@ def test_fields_get(api, any_key) -> None:
 def test_default_get(api, any_key) -> None:
     result = api.result(any_key, "default_get", model="res.partner", fields=["type", "name"])
     assert result == {"defaults": {"type": "contact"}, "model": "res.partner"}
-    assert api.odoo.sent("default_get") == [{"fields_list": ["type", "name"]}]
+    assert api.odoo.sent("default_get") == [{"fields": ["type", "name"]}]
 
 
 def test_create_write_unlink(api, any_key) -> None:

@@ -24,7 +24,11 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from marshmallow import Schema
 
 from app.api import file_responses, responses  # noqa: F401 - file_responses registers results
+from app.api import openapi_examples as examples
 from app.base import __version__
+from app.core.fields import value_schema
+from app.core.schemas import RevokeSchema
+from app.core.scopes import MODEL_NAME
 
 Body = type[Schema] | Schema | dict | str | None
 _ERRORS = {
@@ -45,9 +49,20 @@ _ERRORS = {
     504: "Odoo did not answer within ODOO_TIMEOUT_SECONDS.",
 }
 _ALWAYS = (405, 429, 500)  # any route can answer these
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_ONE_ID = "[1-9][0-9]{0,8}"
+# What the routes' path segments must be, as the tools they run check them.
+_PATH_SCHEMAS = {
+    "model": {"type": "string", "pattern": MODEL_NAME.pattern}, "record_id": _ID, "attachment_id": _ID,
+    "report": {"type": "string", "pattern": r"^[A-Za-z0-9_]+\.[A-Za-z0-9_.]+$"},
+    "ids": {"type": "string", "pattern": f"^{_ONE_ID}(?:,{_ONE_ID}){{0,99}}$",
+            "description": "Record ids separated by commas, e.g. 7 or 7,8"},
+}
+_ANSWERS = {202: "Accepted: a notification or a response, which get no answer body."}
+_EXTENDED = (("Revoke", RevokeSchema),)
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
     "description": "Any unique value (a UUID) for a writing call: a retry with the same value and body "
                    "answers the first answer again without running it (docs/automations-feed.md).",
 }
@@ -67,6 +82,10 @@ class Operation:
     description: str | None = None
     error_body: Body = "Error"  # /mcp answers JSON-RPC errors instead
     security: tuple[str, ...] = ("ApiKeyHeader", "BearerKey")
+    auth_optional: bool = False  # the schemes are needed only in some set-ups (GENERATE_TOKEN)
+    # Named request examples, or a function of the registry's tools that makes them.
+    examples: dict | Callable[[tuple], dict] | None = None
+    answers: tuple[int, ...] = ()  # other successful statuses, e.g. 202 for MCP notifications
     idempotent: bool = False  # takes the Idempotency-Key header
 
 
@@ -111,12 +130,12 @@ def build(app: Flask) -> dict:
     spec = APISpec("Odoo Gateway", __version__, "3.1.0", plugins=[MarshmallowPlugin()], info={
         "description": "Odoo's external API over plain HTTP+JSON, with scoped, encrypted API keys.",
     })
-    spec.components.security_scheme("ApiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
-    spec.components.security_scheme("BearerKey", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("MintingToken", {
-        "type": "http", "scheme": "bearer", "description": "The operator's GENERATE_TOKEN, when set"})
+    _security_schemes(spec)
     spec.components.schema("Error", schema=responses.ErrorSchema)
+    for name, schema in _EXTENDED:  # request schemas with rules marshmallow's converter cannot say
+        spec.components.schema(name, dict(schema.OPENAPI), schema=schema)
     _tool_components(spec, app)
+    tools = app.extensions["gateway"].registry.tools()
     hidden = app.extensions.get("openapi_hidden", set())
     paths: dict[str, dict[str, dict]] = {}
     for rule in app.url_map.iter_rules():
@@ -124,13 +143,23 @@ def build(app: Flask) -> dict:
         if operation is None or rule.endpoint in hidden:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            described = _operation(operation, rule.endpoint, method)
+            described = _operation(operation, rule.endpoint, method, tools)
             if rule.arguments:
                 described["parameters"] = _path_parameters(rule.rule)
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = described
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _values_stated(spec.to_dict(), value_schema())
+
+
+def _values_stated(node: Any, value: dict) -> Any:
+    """The document with each ``x-odoo-value`` marker replaced by what it stands for."""
+    if isinstance(node, dict):
+        stated = {k: _values_stated(v, value) for k, v in node.items() if k != "x-odoo-value"}
+        return {**stated, **value} if node.get("x-odoo-value") else stated
+    if isinstance(node, list):
+        return [_values_stated(v, value) for v in node]
+    return node
 
 
 def openapi_path(rule: str) -> str:
@@ -138,15 +167,30 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
+def _security_schemes(spec: APISpec) -> None:
+    """The Authorize dialog's schemes, each saying what it is for."""
+    key = "The gateway API key (`api_key` from POST /auth/generate), for /tools/*, /mcp and revoking a key."
+    spec.components.security_scheme("ApiKeyHeader", {
+        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": f"{key} Paste the key."})
+    spec.components.security_scheme("BearerKey", {
+        "type": "http", "scheme": "bearer",
+        "description": f"The same gateway API key as Authorization: Bearer (instead of X-API-Key). {key}"})
+    spec.components.security_scheme("MintingToken", {
+        "type": "http", "scheme": "bearer",
+        "description": "Not an API key: the operator's GENERATE_TOKEN, for POST /auth/generate and revoking "
+                       "by key_id. Leave it empty when the gateway has no GENERATE_TOKEN."})
+
+
 def _path_parameters(rule: str) -> list[dict]:
     """Flask's ``<int:id>`` and ``<name>`` as OpenAPI path parameters."""
     found = re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule)
+    plain = {"int": {"type": "integer"}}
     return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer"} if converter == "int" else {"type": "string"}}
+             "schema": _PATH_SCHEMAS.get(name) or plain.get(converter) or {"type": "string"}}
             for converter, name in found]
 
 
-def _operation(op: Operation, endpoint: str, method: str) -> dict:
+def _operation(op: Operation, endpoint: str, method: str, tools: tuple) -> dict:
     result: dict[str, Any] = {
         "operationId": f"{endpoint.replace('.', '_')}_{method.lower()}",
         "summary": op.summary,
@@ -154,6 +198,8 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
         "responses": {"200": {"description": "Success", "content": {op.content_type: {
             "schema": _schema(op.ok or {"type": "object"})}}}},
     }
+    for status in op.answers:
+        result["responses"][str(status)] = {"description": _ANSWERS[status]}
     if op.description:
         result["description"] = op.description
     if op.idempotent:
@@ -162,14 +208,25 @@ def _operation(op: Operation, endpoint: str, method: str) -> dict:
             "description": "true when this is the stored answer of an earlier request",
             "schema": {"type": "string", "enum": ["true"]}}}
     if op.body is not None:
-        content = op.body if _is_content(op.body) else {"application/json": {"schema": _schema(op.body)}}
+        if _is_content(op.body):
+            content = op.body
+            if op.examples is not None and "application/json" in content:
+                examples_of = op.examples(tools) if callable(op.examples) else op.examples
+                content = {**content, "application/json": {**content["application/json"],
+                                                           "examples": examples_of}}
+        else:
+            media: dict[str, Any] = {"schema": _schema(op.body)}
+            if op.examples is not None:
+                media["examples"] = op.examples(tools) if callable(op.examples) else op.examples
+            content = {"application/json": media}
         result["requestBody"] = {"required": True, "content": content}
     extra = ({413} if op.body is not None else set()) | ({409} if op.idempotent else set())
     for status in sorted(set(op.errors) | set(_ALWAYS) | extra):
+        example = examples.error(status) if op.error_body == "Error" else examples.mcp_error(status)
         result["responses"][str(status)] = {"description": _ERRORS[status], "content": {
-            "application/json": {"schema": _schema(op.error_body)}}}
+            "application/json": {"schema": _schema(op.error_body), "example": example}}}
     if op.secured:
-        result["security"] = [{name: []} for name in op.security]
+        result["security"] = [{name: []} for name in op.security] + ([{}] if op.auth_optional else [])
     return result
 
 
@@ -195,7 +252,8 @@ def _tool_components(spec: APISpec, app: Flask) -> None:
         name = entry["name"]
         tool = gateway.registry.get(name)
         args, call = f"{_camel(name)}Arguments", f"{_camel(name)}Call"
-        spec.components.schema(args, schema=tool.schema(max_limit=gateway.settings.max_limit))
+        spec.components.schema(args, dict(getattr(tool.schema, "OPENAPI", {})),
+                               schema=tool.schema(max_limit=gateway.settings.max_limit))
         spec.components.schema(call, {
             "type": "object", "required": ["name", "arguments"], "additionalProperties": False,
             "description": f"{entry['description']} Needs scope letter {entry['permission']}.",
@@ -214,5 +272,5 @@ def _tool_components(spec: APISpec, app: Flask) -> None:
     })
     spec.components.schema("ToolAnswer", {
         "type": "object", "required": ["result"],
-        "properties": {"result": {"oneOf": answers} if answers else {"type": "object"}},
+        "properties": {"result": {"anyOf": answers} if answers else {"type": "object"}},  # shapes overlap
     })

@@ -115,6 +115,9 @@ class IndexSchema(Schema):
     name = fields.String(required=True)
     version = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["running"]))
+    docs = fields.String(required=True, metadata={"description": "The Swagger UI page", "example": "/docs/"})
+    openapi = fields.String(required=True, metadata={"description": "This API's OpenAPI document",
+                                                     "example": "/openapi.json"})
 
 
 class PoolSchema(Schema):

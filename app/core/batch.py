@@ -18,6 +18,15 @@ from app.base.errors import GatewayError
 log = logging.getLogger("odoo_gateway")
 
 
+class StrictBoolean(ma.Boolean):
+    """Only JSON true or false, as the OpenAPI document says (marshmallow also takes 0, 1, "yes")."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class BatchCallSchema(Schema):
     name = ma.String(required=True, validate=validate.Length(min=1, max=512))
     arguments = ma.Dict(keys=ma.String(), load_default=dict)
@@ -25,7 +34,7 @@ class BatchCallSchema(Schema):
 
 class BatchSchema(Schema):
     calls = ma.List(ma.Nested(BatchCallSchema), required=True)
-    stop_on_error = ma.Boolean(load_default=False)
+    stop_on_error = StrictBoolean(load_default=False)
 
     def __init__(self, max_batch: int = 50, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -72,12 +72,15 @@ class ReadGroupArgs(ToolArgs):
 
 class CallArgs(ToolArgs):
     method = ma.String(required=True, metadata={
-        "description": "A public method of the model, e.g. action_confirm", "example": "action_confirm"})
+        "description": "A public method of the model, e.g. action_confirm", "example": "action_confirm",
+        "pattern": METHOD_NAME.pattern})
     ids = odoo_fields.ids(1000)  # omitted: a model-level method (@api.model)
-    args = ma.List(ma.Raw(), load_default=list, metadata={
-        "description": "Positional arguments after ids"})
-    kwargs = ma.Dict(keys=ma.String(), load_default=dict, metadata={
-        "description": "Keyword arguments (JSON-2 keys need these for every named argument)"})
+    args = ma.List(ma.Raw(metadata={"allOf": [odoo_fields.VALUE, {"not": {"type": "null"}}]}),
+                   load_default=list, metadata={
+        "description": "Positional arguments after ids (not null: XML-RPC cannot send it)"})
+    kwargs = ma.Dict(
+        keys=ma.String(), values=ma.Raw(allow_none=True, metadata=odoo_fields.VALUE), load_default=dict,
+        metadata={"description": "Keyword arguments (JSON-2 keys need these for every named argument)"})
 
     @validates("method")
     def _public(self, value: str, **_: Any) -> None:
@@ -125,12 +128,15 @@ def _call_needs(a: dict) -> tuple[str, str | None]:
 
 BUSINESS_TOOLS: tuple[Tool, ...] = (
     Tool("name_search", "R", "Find records by display name: [{id, name}].", NameSearchArgs, _name_search,
-         fields=FieldArgs(domains=("domain",), texts=("name",))),
+         fields=FieldArgs(domains=("domain",), texts=("name",)),
+         example={"model": "res.partner", "name": "Azure", "limit": 5}),
     Tool("read_group", "R", "Group records and aggregate fields (counts, sums) without reading rows.",
          ReadGroupArgs, _read_group,
          fields=FieldArgs(measures=("fields",), groupby=("groupby",), domains=("domain",),
-                          orders=("orderby",))),
+                          orders=("orderby",)),
+         example={"model": "sale.order", "fields": ["amount_total:sum"], "groupby": ["state"]}),
     Tool("call", "X", "Run a public model method, e.g. sale.order action_confirm; CRUD methods need "
          "their own letter (R, W or D).", CallArgs, _call, needs=_call_needs,
-         fields=FieldArgs(method="method")),
+         fields=FieldArgs(method="method"),
+         example={"model": "sale.order", "method": "action_confirm", "ids": [2]}),
 )

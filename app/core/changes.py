@@ -154,4 +154,5 @@ def change_tools(lag_seconds: float) -> tuple[Tool, ...]:
         ChangesArgs, partial(_changes, default_lag=lag_seconds),
         # The feed filters and sorts on write_date itself; create_date is only read (and filtered out).
         fields=FieldArgs(names=("fields",), domains=("domain",), answer=("records",), uses=("write_date",)),
+        example={"model": "sale.order", "fields": ["name", "state"], "limit": 50},
     ),)

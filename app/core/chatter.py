@@ -62,8 +62,9 @@ def _read(odoo: OdooCall, a: dict) -> dict:
 
 CHATTER_TOOLS: tuple[Tool, ...] = (
     Tool("post_message", "W", "Post a message or an internal note in a record's chatter, notifying "
-         "partners, with attachments.", PostArgs, _post, fields=FieldArgs()),  # writes no field
+         "partners, with attachments.", PostArgs, _post, fields=FieldArgs(),  # writes no field
+         example={"model": "res.partner", "id": 2, "body": "Called back: all good."}),
     # Messages and their tracking values may show any field of the record.
     Tool("read_messages", "R", "Read a record's chatter messages, newest first.", ReadArgs, _read,
-         fields=FieldArgs(opaque=True)),
+         fields=FieldArgs(opaque=True), example={"model": "res.partner", "id": 2}),
 )

@@ -18,6 +18,12 @@ OPERATORS = frozenset({
     "=like", "=ilike", "in", "not in", "child_of", "parent_of", "any", "not any",
 })
 _ARITY = {"!": 1, "&": 2, "|": 2}
+# The operators in any letter case (Odoo lower-cases them), as a pattern the document can state.
+_OPERATOR_PATTERN = "^(?:" + "|".join(sorted(
+    "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c.replace("?", "\\?") for c in op)
+    for op in OPERATORS
+)) + ")$"
+_OPERATOR = re.compile(_OPERATOR_PATTERN)
 
 
 class WholeNumber(fields.Integer):
@@ -74,8 +80,14 @@ class Domain(fields.List):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"description": "Odoo domain, e.g. [[\"is_company\", \"=\", true]]"})
-        super().__init__(fields.Raw(), **kwargs)
+        kwargs.setdefault("metadata", {"description": "Odoo domain, e.g. [[\"is_company\", \"=\", true]]; "
+                                       "'&' and '|' take the next two terms, '!' the next one"})
+        super().__init__(fields.Raw(metadata={"anyOf": [
+            {"enum": sorted(_ARITY)},
+            {"type": "array", "minItems": 3, "maxItems": 3, "prefixItems": [
+                {"anyOf": [{"type": "string", "pattern": FIELD_NAME.pattern}, {"enum": [0, 1]}]},
+                {"type": "string", "pattern": _OPERATOR_PATTERN}, VALUE]},
+        ]}), **kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> list:
         terms = super()._deserialize(value, attr, data, **kwargs)
@@ -97,7 +109,7 @@ def _check_term(position: int, term: Any) -> None:
         return  # Odoo's TRUE_LEAF / FALSE_LEAF: [1, "=", 1], [0, "=", 1]
     if not isinstance(name, str) or not FIELD_NAME.match(name):
         raise ValidationError(f"Term {position}: {name!r} is not a field name.")
-    if not isinstance(operator, str) or operator.lower() not in OPERATORS:
+    if not isinstance(operator, str) or not _OPERATOR.match(operator):
         raise ValidationError(
             f"Term {position}: {operator!r} is not an Odoo operator ({', '.join(sorted(OPERATORS))})."
         )
@@ -113,12 +125,44 @@ def _check_arity(terms: list) -> None:
         operands = operands - need + 1
 
 
+def _value(depth: int) -> dict:
+    """Any JSON value, with XML-RPC's 32-bit integers, stated ``depth`` levels deep (inline, no $ref)."""
+    if depth == 0:
+        return {}
+    inner = _value(depth - 1)
+    return {"anyOf": [
+        {"type": ["null", "boolean", "string"]}, {"type": "number", "not": {"type": "integer"}},
+        {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
+        {"type": "array", "items": inner}, {"type": "object", "additionalProperties": inner},
+    ]}
+
+
+# A value Odoo takes over XML-RPC: a larger integer is refused with 400 (send it as text). Schemas
+# carry the marker; the OpenAPI document states it in full (``value_schema``), /tools/list does not.
+VALUE = {"x-odoo-value": True}
+
+
+def value_schema() -> dict:
+    """What the ``x-odoo-value`` marker stands for in the OpenAPI document."""
+    return {"description": "Integers between -2147483648 and 2147483647", **_value(4)}
+_VALUES_OBJECT = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": FIELD_NAME.pattern},
+                  "additionalProperties": VALUE}
+
+
 class Values(fields.Field):
     """Field values for create: one object, or a non-empty list of objects."""
 
     def __init__(self, max_items: int, **kwargs: Any) -> None:
         self.max_items = max_items
+        kwargs.setdefault("metadata", {})["oneOf"] = [
+            _VALUES_OBJECT, {"type": "array", "minItems": 1, "maxItems": max_items, "items": _VALUES_OBJECT}]
         super().__init__(**kwargs)
+
+    def limit(self, max_items: int) -> None:
+        """Take at most ``max_items`` objects (MAX_LIMIT), and say so in the schema."""
+        self.max_items = max_items
+        self.metadata = {**self.metadata, "oneOf": [
+            _VALUES_OBJECT, {**self.metadata["oneOf"][1], "maxItems": max_items}]}
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> dict | list[dict]:
         if isinstance(value, dict):
@@ -132,6 +176,10 @@ class Values(fields.Field):
 
 class ValuesObject(fields.Dict):
     """Field values for write: a non-empty object keyed by field name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(allOf=[_VALUES_OBJECT])  # apispec drops propertyNames
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> dict:
         return _values_object(super()._deserialize(value, attr, data, **kwargs))

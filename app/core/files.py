@@ -31,12 +31,17 @@ def record_id(description: str = "The record's id") -> odoo_fields.WholeNumber:
                                    metadata={"description": description, "example": 1})
 
 
+# What base64.b64decode(validate=True) takes.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
 class AttachArgs(ToolArgs):
     id = record_id()
     filename = ma.String(required=True, validate=validate.Length(min=1, max=1024),
                      metadata={"description": "File name, e.g. invoice.pdf", "example": "hello.txt"})
     data = ma.String(required=True, metadata={
-        "description": "The file's bytes, base64-encoded", "example": "aGVsbG8gd29ybGQ="})
+        "description": "The file's bytes, base64-encoded", "example": "aGVsbG8gd29ybGQ=",
+        "pattern": BASE64})
     mimetype = ma.String(validate=validate.Length(max=255), metadata={
         "description": "Content type (omitted: Odoo guesses it from the name or the bytes)"})
 
@@ -84,12 +89,15 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
 
     return (
         Tool("attach_file", "W", "Attach a file (base64) to a record; POST /files/{model}/{id} takes "
-             "multipart/form-data too.", AttachArgs, attach, fields=FieldArgs()),
+             "multipart/form-data too.", AttachArgs, attach, fields=FieldArgs(), example={
+                 "model": "res.partner", "id": 2, "filename": "hello.txt", "data": "aGVsbG8="}),
         Tool("list_attachments", "R", "List a record's attachments (name, type, size; never the "
-             "contents).", ListArgs, _list, fields=FieldArgs()),  # Odoo hides binary fields' files
+             "contents).", ListArgs, _list, fields=FieldArgs(),
+             example={"model": "account.move", "id": 1}),  # Odoo hides binary fields' files
         Tool("download_file", "R", "Download one of a record's attachments (base64 here; raw bytes at "
              "GET /files/{model}/{id}/{attachment_id}).", DownloadArgs, download,
-             fields=FieldArgs(opaque=True)),  # an attachment id may be a binary field's file
+             fields=FieldArgs(opaque=True),  # an attachment id may be a binary field's file
+             example={"model": "account.move", "id": 1, "attachment_id": 1}),
     )
 
 

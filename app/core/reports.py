@@ -49,7 +49,8 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
         return {**found, "mimetype": "application/pdf", "report": a["report"], "ids": a["ids"]}
 
     return (Tool("get_report", "R", "A report's PDF for record ids (base64 here; raw application/pdf at "
-                 "GET /reports/{model}/{report}/{ids}).", ReportArgs, run),)
+                 "GET /reports/{model}/{report}/{ids}).", ReportArgs, run, example={
+                     "model": "account.move", "ids": [1], "report": "account.report_invoice"}),)
     # No FieldArgs: a report prints any field of the record and of related records, so a key with
     # field rules cannot run it (app/core/fieldpolicy.py closes undeclared tools).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.base.errors import InvalidRequest
 from app.core import fields as odoo_fields
+from app.core.scopes import SCOPE_PATTERN
 
 _NON_EMPTY = validate.Length(min=1, max=512)
 MAX_EXPIRES_IN = 100 * 366 * 86400
@@ -26,11 +28,35 @@ class WholeMatch(validate.Regexp):
         return value
 
 
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_H = "[0-9A-Fa-f]{1,4}"
+_BYTE = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"(?:{_BYTE}\.){{3}}{_BYTE}"
+_IPV6 = "|".join((
+    rf"(?:{_H}:){{7}}{_H}", rf"(?:{_H}:){{1,7}}:", rf"(?:{_H}:){{1,6}}:{_H}",
+    *(rf"(?:{_H}:){{1,{5 - n}}}(?::{_H}){{1,{n + 2}}}" for n in range(5)),
+    rf"{_H}:(?::{_H}){{1,6}}", rf":(?:(?::{_H}){{1,7}}|:)", rf"::(?:ffff(?::0{{1,4}})?:)?{_IPV4}",
+    rf"(?:{_H}:){{1,4}}:{_IPV4}",
+))
+_HOST = rf"(?:[A-Za-z0-9](?:[A-Za-z0-9._~-]*[A-Za-z0-9])?|\[(?:{_IPV6})\])"
+# The URLs the gateway takes, as the OpenAPI document states them: scheme, host, port, path.
+URL_PATTERN = (rf"^[ \t\r\n]*https?://{_HOST}(?::{_PORT})?"
+               r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?[ \t\r\n]*$")
+_URL = re.compile(URL_PATTERN)
+
+
 class OdooUrl(fields.String):
     """An http(s) URL with no query, fragment or user info; a trailing '/' is dropped."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata.setdefault("pattern", URL_PATTERN)
+
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not _URL.match(text) and not text.strip().startswith(("http://", "https://")):
+            raise ValidationError("Use an http:// or https:// URL, like https://mycompany.odoo.com.")
+        text = text.strip()
         try:
             parts = urlsplit(text)
             port = parts.port
@@ -44,6 +70,9 @@ class OdooUrl(fields.String):
             # Credentials belong in username/password, never in the URL (it is shown back).
             raise ValidationError("The URL must not contain user info; use username and password.")
         del port
+        if not _URL.match(text):
+            raise ValidationError("Not a valid URL: use letters, digits, '.', '-' in the host name, like "
+                                  "https://mycompany.odoo.com.")
         return text.rstrip("/")
 
 
@@ -56,8 +85,9 @@ class GenerateSchema(Schema):
     username = fields.String(required=True, validate=_NON_EMPTY)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
                              load_only=True, metadata={"description": "Odoo password or API key"})
-    scope = fields.String(load_default="*:R", validate=validate.Length(max=4096),
-                          metadata={"example": "res.partner:RWD,sale.order:RW,*:R"})
+    scope = fields.String(load_default="*:R", validate=validate.Length(max=4096), metadata={
+        "example": "res.partner:RWD,sale.order:RW,*:R", "pattern": SCOPE_PATTERN,
+        "description": "MODEL:LETTERS entries (R, W, D, X or X(m1|m2)), each model and letter once"})
     expires_in = odoo_fields.WholeNumber(
         # Bounded so that the expiry stays a real date (a larger value used to answer 500).
         validate=validate.Range(min=1, max=MAX_EXPIRES_IN),
@@ -76,6 +106,8 @@ class ValidateSchema(Schema):
 
 
 class RevokeSchema(Schema):
+    OPENAPI = {"oneOf": [{"required": ["api_key"]}, {"required": ["key_id"]}],
+               "description": "Either api_key (the key itself) or key_id, not both."}
     api_key = fields.String(validate=validate.Length(min=1))
     key_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
 

@@ -28,6 +28,11 @@ MODEL_NAME = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
 METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # public: never a leading underscore
 _PREFIX = re.compile(r"^([a-z0-9_]+(?:\.[a-z0-9_]+)*)\.\*$")
 _X_METHODS = re.compile(r"X\(([^()]*)\)", re.IGNORECASE)
+_METHOD = r"\s*[A-Za-z][A-Za-z0-9_]*\s*"
+_ENTRY = (r"\s*(?:\*|[a-z0-9_]+(?:\.[a-z0-9_]+)*(?:\.\*)?)\s*:\s*"
+          rf"(?:[RWDrwd]|[Xx](?:\({_METHOD}(?:\|{_METHOD})*\))?)*\s*")
+# The scope's grammar for the OpenAPI document (a letter, model or method given twice is refused too).
+SCOPE_PATTERN = rf"^{_ENTRY}(?:,{_ENTRY})*$"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from apispec.ext.marshmallow import OpenAPIConverter
@@ -29,7 +30,7 @@ class ToolArgs(Schema):
 
     model = odoo_fields.model_name(required=True)
     context = ma.Dict(
-        keys=ma.String(),
+        keys=ma.String(), values=ma.Raw(allow_none=True, metadata=odoo_fields.VALUE),
         metadata={"description": "Odoo context merged over the key's, e.g. {\"lang\": \"fr_FR\"}"},
     )
 
@@ -42,7 +43,7 @@ class ToolArgs(Schema):
             elif name == "ids":
                 field.validators = [validate.Length(min=1, max=max_limit)]
             elif isinstance(field, odoo_fields.Values):
-                field.max_items = max_limit
+                field.limit(max_limit)
 
 
 def _limit() -> ma.Integer:
@@ -194,33 +195,45 @@ class Tool:
     also: str = ""  # letters needed besides the main one (an upsert reads to find its match)
     # Which arguments carry fields (field-level scopes); None: keys with field rules cannot run it.
     fields: FieldArgs | None = None
+    # Arguments that work against the sandbox's demo data: shown in /docs and run by the tests.
+    example: dict = dataclass_field(default_factory=dict)
 
     def requires(self, arguments: dict) -> tuple[str, str | None]:
         """The scope letter (and, for X, the method) these loaded arguments need."""
         return self.needs(arguments) if self.needs else (self.letter, None)
 
 
+_PARTNER = "res.partner"
+_COMPANIES = [["is_company", "=", True]]
 _FILTERED = FieldArgs(domains=("domain",), orders=("order",))
 _READ = FieldArgs(names=("fields",), answer=("records",), lean=True)
 
 TOOLS: tuple[Tool, ...] = (
-    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, fields=_FILTERED),
-    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, fields=_READ),
+    Tool("search", "R", "Find record ids matching a domain.", SearchArgs, _search, fields=_FILTERED,
+         example={"model": _PARTNER, "domain": _COMPANIES, "limit": 10, "order": "name asc"}),
+    Tool("read", "R", "Read records by id (missing ids are left out).", ReadArgs, _read, fields=_READ,
+         example={"model": _PARTNER, "ids": [2, 6], "fields": ["name", "email"]}),
     Tool("search_read", "R", "Find records matching a domain and read their fields.",
          SearchReadArgs, _search_read,
          fields=FieldArgs(names=("fields",), domains=("domain",), orders=("order",),
-                          answer=("records",), lean=True)),
+                          answer=("records",), lean=True),
+         example={"model": _PARTNER, "domain": _COMPANIES, "fields": ["name", "email"], "limit": 5}),
     Tool("search_count", "R", "Count records matching a domain.", CountArgs, _search_count,
-         fields=FieldArgs(domains=("domain",))),
+         fields=FieldArgs(domains=("domain",)), example={"model": _PARTNER, "domain": _COMPANIES}),
     Tool("fields_get", "R", "Describe a model's fields (type, label, relation, ...).",
-         FieldsGetArgs, _fields_get, fields=FieldArgs(names=("fields",), answer=("fields",))),
+         FieldsGetArgs, _fields_get, fields=FieldArgs(names=("fields",), answer=("fields",)),
+         example={"model": _PARTNER, "fields": ["name", "email"], "attributes": ["string", "type"]}),
     Tool("default_get", "R", "Default values Odoo would give a new record.",
-         DefaultGetArgs, _default_get, fields=FieldArgs(names=("fields",), answer=("defaults",))),
+         DefaultGetArgs, _default_get, fields=FieldArgs(names=("fields",), answer=("defaults",)),
+         example={"model": _PARTNER, "fields": ["type", "lang"]}),
     Tool("create", "W", "Create one record (values is an object) or several (a list).",
-         CreateArgs, _create, fields=FieldArgs(values=("values",))),
+         CreateArgs, _create, fields=FieldArgs(values=("values",)),
+         example={"model": _PARTNER, "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
     Tool("write", "W", "Update records by id with the same values.", WriteArgs, _write,
-         fields=FieldArgs(values=("values",))),
-    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, fields=FieldArgs()),
+         fields=FieldArgs(values=("values",)),
+         example={"model": _PARTNER, "ids": [7], "values": {"phone": "+32 2 123 45 67"}}),
+    Tool("unlink", "D", "Delete records by id.", UnlinkArgs, _unlink, fields=FieldArgs(),
+         example={"model": _PARTNER, "ids": [12]}),
 )
 
 
@@ -250,6 +263,10 @@ class ToolRegistry:
                 details=error.messages,
             ) from None
 
+    def tools(self) -> tuple[Tool, ...]:
+        """Every tool, in the order of the catalogue."""
+        return tuple(self._tools.values())
+
     def catalogue(self) -> list[dict]:
         return self._catalogue
 
@@ -261,7 +278,16 @@ class ToolRegistry:
 
 
 def input_schema(schema: Schema) -> dict:
-    """The JSON Schema of a marshmallow schema (through apispec's converter)."""
+    """The JSON Schema of a marshmallow schema (through apispec's converter), without markers."""
     converter = OpenAPIConverter("3.1.0", None, None)
-    return converter.schema2jsonschema(schema)
+    return _unmarked(converter.schema2jsonschema(schema))
+
+
+def _unmarked(value: Any) -> Any:
+    """``value`` without the ``x-odoo-value`` markers (any JSON value is shown as ``{}``)."""
+    if isinstance(value, dict):
+        return {k: _unmarked(v) for k, v in value.items() if k != "x-odoo-value"}
+    if isinstance(value, list):
+        return [_unmarked(v) for v in value]
+    return value
 

@@ -36,6 +36,14 @@ class UpsertArgs(ToolArgs):
     match = odoo_fields.Domain(metadata={"description": "A domain that matches at most one record",
                                          "example": [["email", "=", "ada@example.com"]]})
 
+    # By external id, Odoo's import takes texts, numbers and booleans (lists only for relational
+    # fields, which a schema cannot know): the document states the plain case.
+    OPENAPI = {"oneOf": [
+        {"required": ["external_id"], "not": {"required": ["match"]}, "properties": {"values": {
+            "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
+        {"required": ["match"], "not": {"required": ["external_id"]},
+         "properties": {"match": {"minItems": 1}}}]}
+
     @validates_schema
     def _one_way(self, data: dict, **_: Any) -> None:
         if ("external_id" in data) == ("match" in data):
@@ -134,5 +142,7 @@ def _upsert(odoo: OdooCall, a: dict) -> dict:
 UPSERT_TOOLS: tuple[Tool, ...] = (
     Tool("upsert", "W", "Create a record or update the one an external id or a domain names; "
          "answers its id and 'created' or 'updated' (409 when the domain matches several).",
-         UpsertArgs, _upsert, also="R", fields=FieldArgs(values=("values",), domains=("match",))),
+         UpsertArgs, _upsert, also="R", fields=FieldArgs(values=("values",), domains=("match",)),
+         example={"model": "res.partner", "external_id": "crm_import.jane_doe",
+                  "values": {"name": "Jane Doe", "email": "jane@example.com"}}),
 )

@@ -65,5 +65,8 @@ def _needs(a: dict) -> tuple[str, str | None]:
 WIZARD_TOOLS: tuple[Tool, ...] = (
     Tool("run_wizard", "X", "Run a wizard: create it with values and active_model/active_ids, call its "
          "action method, return the result or the next action.", WizardArgs, _run, needs=_needs,
-         fields=FieldArgs(method="method")),
+         fields=FieldArgs(method="method"),
+         example={"model": "sale.advance.payment.inv", "method": "create_invoices",
+                  "values": {"advance_payment_method": "delivered"}, "active_model": "sale.order",
+                  "active_ids": [4]}),
 )

@@ -2,13 +2,17 @@
 
 Same interface as ``OdooConnector`` (``authenticate``, ``execute_kw``, ``close``), so tools need not
 know the transport: positional arguments are named with ``SIGNATURES``, the one table of Odoo's
-parameter names. Answers and failures are translated to the same gateway errors as XML-RPC::
+parameter names, and results are given as XML-RPC gives them (JSON-2's ``create`` answers a list of
+ids even for one dict: the id alone is returned then). Answers and failures are translated to the
+same gateway errors as XML-RPC, in XML-RPC's words where JSON-2 words them differently::
 
     401 / odoo.exceptions.AccessDenied        -> AuthFailed (401)
     403 / odoo.exceptions.AccessError         -> OdooAccessError (403)
     404 odoo.exceptions.MissingError          -> NotFound (404)
     404 unknown model or method, 400, 422, 5xx with a JSON body -> OdooError (422), Odoo's message
-    any status with a body that is not JSON (no /json/2 before Odoo 19, proxy pages) -> ConnectionFailed (502)
+    401 with a body that is not JSON          -> AuthFailed (401)
+    other statuses with a body that is not JSON (no /json/2 before Odoo 19, proxy pages)
+                                              -> ConnectionFailed (502)
     timeout -> OdooTimeout (504); refused, reset, DNS, TLS -> ConnectionFailed (502)
 
 The ``debug`` traceback of an error body is never used nor shown.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import select
 import socket
 import ssl
@@ -64,7 +69,7 @@ SIGNATURES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "search_count": (False, ("domain", "limit")),
     "read": (True, ("fields", "load")),
     "fields_get": (False, ("allfields", "attributes")),
-    "default_get": (False, ("fields_list",)),
+    "default_get": (False, ("fields",)),  # Odoo 19's name (18 said fields_list)
     "create": (False, ("vals_list",)),
     "write": (True, ("vals",)),
     "unlink": (True, ()),
@@ -82,6 +87,12 @@ _BY_NAME = {
     "odoo.exceptions.MissingError": NotFound,
 }
 _BY_STATUS = {401: AuthFailed, 403: OdooAccessError}
+# JSON-2 words some refusals differently from XML-RPC: the gateway answers XML-RPC's words for both.
+_XMLRPC_WORDING = (
+    (re.compile(r"^the model '([^']+)' does not exist$"), r"Object \1 doesn't exist"),
+    (re.compile(r"^The method '(.+)\.([^.']+)' does not exist$"),
+     r"The method '\2' does not exist on the model '\1'"),
+)
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 _DENIED = (
     "Odoo rejected the key's credentials (Access Denied): the API key was probably revoked; mint "
@@ -108,6 +119,14 @@ def named_arguments(method: str, args: list, kwargs: dict) -> dict:
     body.update(zip(names, rest, strict=False))
     body.update(kwargs)
     return body
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_ids(value: Any) -> bool:
@@ -169,10 +188,14 @@ class Json2Connector:
             "Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
             "User-Agent": "odoo-gateway",
         }
+        if not all(value.isprintable() and _latin1(value) for value in (
+                credentials.password, credentials.database)):
+            raise AuthFailed("The database name and the API key must be plain text (Latin-1): "
+                             "JSON-2 sends them in HTTP headers.")
         parts = urlsplit(credentials.url)
         path = f"{parts.path.rstrip('/')}/json/2/{quote(model)}/{quote(method)}"
         status, raw = self._post(credentials.url, parts.scheme, parts.netloc, path, body, headers)
-        return _answer(credentials.url, status, raw)
+        return _as_xmlrpc(method, args, kwargs, _answer(credentials.url, status, raw))
 
     def close(self) -> None:
         """Close every idle connection."""
@@ -289,12 +312,22 @@ def translate_errors(url: str, timeout: float) -> Iterator[None]:
         raise ConnectionFailed(UNREACHABLE.format(url=url)) from error
 
 
+def _as_xmlrpc(method: str, args: list, kwargs: dict, result: Any) -> Any:
+    """The result as XML-RPC gives it: ``create`` of one dict answers the id, not ``[id]``."""
+    values = args[0] if args else kwargs.get("vals_list")
+    if method == "create" and isinstance(values, dict) and isinstance(result, list) and len(result) == 1:
+        return result[0]
+    return result
+
+
 def _answer(url: str, status: int, raw: bytes) -> Any:
     try:
         payload = jsondepth.loads(raw, ANSWER_DEPTH) if raw else None
     except jsondepth.TooDeep:
         raise ResponseTooLarge(TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError):
+        if status == 401:
+            raise AuthFailed(_DENIED) from None
         raise ConnectionFailed(_NOT_JSON2.format(url=url)) from None
     if status == 200:
         return payload
@@ -309,6 +342,8 @@ def _from_error(status: int, payload: dict) -> GatewayError:
     if kind is AuthFailed:
         return AuthFailed(_DENIED)
     message = str(payload.get("message") or "").strip() or "Odoo refused the operation."
+    for pattern, wording in _XMLRPC_WORDING:
+        message = pattern.sub(wording, message)
     return kind(message)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
+from app.api import openapi_examples as examples
 from app.api.openapi import documented
 from app.api.responses import GeneratedSchema, RevokedSchema, ValidatedSchema
 from app.api.security import require_minting_token
@@ -18,7 +19,8 @@ _revoke = RevokeSchema()
 
 @bp.post("/generate")
 @documented("Check a login with Odoo and mint an API key", body=GenerateSchema, ok=GeneratedSchema,
-            errors=(400, 401, 403, 502, 504), secured=True, security=("MintingToken",),
+            errors=(400, 401, 403, 502, 503, 504), secured=True, security=("MintingToken",),
+            auth_optional=True, examples=examples.GENERATE,
             description="Needs `Authorization: Bearer <GENERATE_TOKEN>` only when the gateway sets one.")
 def generate() -> dict:
     require_minting_token()
@@ -30,7 +32,7 @@ def generate() -> dict:
 
 @bp.post("/validate")
 @documented("Tell whether a key is usable and what it grants", body=ValidateSchema, ok=ValidatedSchema,
-            errors=(400, 401))
+            errors=(400, 401), examples=examples.VALIDATE)
 def validate() -> dict:
     data = load(_validate, json_body(), "/auth/validate")
     return current_app.extensions["gateway"].validate(data["api_key"])
@@ -38,7 +40,9 @@ def validate() -> dict:
 
 @bp.post("/revoke")
 @documented("Revoke a key: send the key itself, or its key_id with the minting token", body=RevokeSchema,
-            ok=RevokedSchema, errors=(400, 401))
+            ok=RevokedSchema, errors=(400, 401), secured=True, security=("MintingToken",),
+            auth_optional=True, examples=examples.REVOKE,
+            description="Revoking by key_id needs `Authorization: Bearer <GENERATE_TOKEN>`.")
 def revoke() -> dict:
     data = load(_revoke, json_body(), "/auth/revoke")
     if "key_id" in data:

@@ -20,17 +20,20 @@ from app.api.openapi import documented
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import InvalidRequest, PayloadTooLarge
+from app.core.files import BASE64
 
 bp = Blueprint("files", __name__)
 _ERRORS = (400, 401, 403, 404, 413, 422, 502, 503, 504)
 _UPLOAD = {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "The file (n8n: binary property)"},
-        "filename": {"type": "string", "description": "File name (default: the uploaded file's name)"},
-        "mimetype": {"type": "string", "description": "Content type (default: the part's)"}}}},
+        # Form fields are text whatever they hold: no type to state.
+        "filename": {"description": "File name (default: the uploaded file's name)"},
+        "mimetype": {"description": "Content type (default: the part's)"}}}},
     "application/json": {"schema": {"type": "object", "required": ["filename", "data"], "properties": {
-        "filename": {"type": "string"}, "data": {"type": "string", "contentEncoding": "base64"},
-        "mimetype": {"type": "string"}}}}}
+        "filename": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "data": {"type": "string", "contentEncoding": "base64", "pattern": BASE64},
+        "mimetype": {"type": "string", "maxLength": 255}}}}}
 _BINARY = {"type": "string", "format": "binary"}
 
 
@@ -44,9 +47,18 @@ def _run(tool: str, arguments: dict) -> dict:
     return gateway.call(claims, tool, arguments)
 
 
+def _answer(result: str) -> dict:
+    """``{"result": ...}`` around a tool's result component, as /tools/call answers."""
+    return {"type": "object", "required": ["result"],
+            "properties": {"result": {"$ref": f"#/components/schemas/{result}"}}}
+
+
 @bp.post("/files/<model>/<int:record_id>")
 @documented("Attach a file to a record (multipart/form-data or base64 JSON); needs W on the model",
-            body=_UPLOAD, ok="AttachFileResult", errors=_ERRORS, secured=True, tag="files", idempotent=True)
+            body=_UPLOAD, ok=_answer("AttachFileResult"), errors=_ERRORS, secured=True, tag="files",
+            idempotent=True,
+            examples={"text": {"summary": "A small text file (base64)", "value": {
+                "filename": "hello.txt", "data": "aGVsbG8=", "mimetype": "text/plain"}}})
 def upload(model: str, record_id: int) -> Response | dict:
     gateway = current_app.extensions["gateway"]
     key_id = gateway.open_key(api_key_from_headers()).key_id  # the key before the body, as everywhere
@@ -80,7 +92,7 @@ def _multipart() -> dict:
 
 @bp.get("/files/<model>/<int:record_id>")
 @documented("List a record's attachments (sizes, never contents); needs R on the model",
-            ok="ListAttachmentsResult", errors=_ERRORS, secured=True, tag="files")
+            ok=_answer("ListAttachmentsResult"), errors=_ERRORS, secured=True, tag="files")
 def list_files(model: str, record_id: int) -> dict:
     arguments = {"model": model, "id": record_id, "limit": request.args.get("limit", 100),
                  "offset": request.args.get("offset", 0)}
@@ -89,7 +101,7 @@ def list_files(model: str, record_id: int) -> dict:
 
 @bp.get("/files/<model>/<int:record_id>/<int:attachment_id>")
 @documented("Download an attachment as raw bytes with its Content-Type and Content-Disposition",
-            ok=_BINARY, content_type="application/octet-stream", errors=_ERRORS, secured=True,
+            ok=_BINARY, content_type="*/*", errors=_ERRORS, secured=True,
             tag="files")
 def download(model: str, record_id: int, attachment_id: int) -> Response:
     found = _run("download_file", {"model": model, "id": record_id, "attachment_id": attachment_id})

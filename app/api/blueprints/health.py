@@ -15,7 +15,8 @@ bp = Blueprint("health", __name__)
 @bp.get("/")
 @documented("The service's name and version", ok=IndexSchema)
 def index() -> dict:
-    return {"name": "Odoo Gateway", "version": __version__, "status": "running"}
+    return {"name": "Odoo Gateway", "version": __version__, "status": "running",
+            "docs": "/docs/", "openapi": "/openapi.json"}
 
 
 @bp.get("/health")

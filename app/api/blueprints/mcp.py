@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api import openapi_examples as examples
 from app.api.mcp import INVALID_REQUEST, McpServer, Reply, RpcError
 from app.api.openapi import documented
 from app.api.security import limit_key
@@ -14,12 +15,29 @@ from app.base import __version__
 bp = Blueprint("mcp", __name__)
 
 
+_ID = {"type": ["string", "integer"], "description": "The request id (a string or an integer)"}
+_VERSION = {"const": "2.0"}
+# One JSON-RPC 2.0 message: a request or notification (method), or a client's response (result/error).
+_ONE = {"description": "A JSON-RPC 2.0 message", "oneOf": [
+    {"type": "object", "title": "Request or notification (no id)", "required": ["jsonrpc", "method"],
+     "properties": {"jsonrpc": _VERSION, "method": {"type": "string"}, "id": _ID,
+                    "params": {"description": "The method's parameters: an object"}}},
+    {"type": "object", "title": "Response", "required": ["jsonrpc", "id"],
+     "not": {"required": ["method"]}, "anyOf": [{"required": ["result"]}, {"required": ["error"]}],
+     "properties": {"jsonrpc": _VERSION, "id": _ID, "result": {}, "error": {}}},
+]}
+# Or a batch (without MCP-Protocol-Version, or with 2025-03-26): each item is answered in place.
+MESSAGE = {"oneOf": [_ONE, {"type": "array", "minItems": 1, "description": "A JSON-RPC batch; an item "
+                            "that is not a message is answered in place with error -32600"}]}
+
+
 @bp.post("/mcp")
 @documented("MCP (Model Context Protocol): JSON-RPC 2.0 over Streamable HTTP, the same tools",
-            body={"type": "object", "description": "A JSON-RPC 2.0 request, notification or batch"},
-            ok={"type": "object", "description": "A JSON-RPC 2.0 answer"}, errors=(403, 406, 413),
+            body=MESSAGE, ok={"type": ["object", "array"], "description": "A JSON-RPC answer (or a list)"},
+            errors=(400, 401, 403, 406, 413), answers=(202,), examples=examples.MCP,
             error_body={"type": "object", "description": "A JSON-RPC 2.0 error answer"}, secured=True,
-            tag="mcp")
+            tag="mcp", description="400 answers a body that is not a JSON-RPC 2.0 message; batches "
+            "(arrays) only with the header MCP-Protocol-Version: 2025-03-26.")
 def endpoint() -> Response:
     gateway = current_app.extensions["gateway"]
     reply = _refusal(gateway.settings.mcp_allowed_origins) or McpServer(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
+from app.api import openapi_examples as examples
 from app.api.idempotency import once
 from app.api.openapi import documented
 from app.api.responses import BatchResultSchema, ToolListSchema
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import GatewayError
+from app.core import idempotency as idem
 from app.core.batch import BatchSchema, batch_schema, run_batch
 from app.core.schemas import load, load_call
 
@@ -25,9 +27,10 @@ def list_tools() -> dict:
 
 
 @bp.post("/call")
-@documented("Run one tool", body="ToolCall", ok="ToolAnswer",
+@documented("Run one tool", body="ToolCall", ok="ToolAnswer", examples=examples.tool_calls,
             errors=(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504), secured=True,
-            idempotent=True)
+            idempotent=True,
+            description="Pick an example per tool in the Examples list; each runs against the demo data.")
 def call() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
@@ -40,13 +43,16 @@ def call() -> dict:
         return {"result": gateway.call(claims, body["name"], body["arguments"])}
 
     if _reads_only(gateway, body["name"]):
+        if request.headers.get(idem.HEADER) is not None:
+            idem.check_key(request.headers[idem.HEADER])  # as documented, whatever the tool
         return work()  # a read is idempotent already: nothing to keep
     return once(claims.key_id, work)
 
 
 @bp.post("/batch")
 @documented("Run several tool calls in order with one key, each answered in place", body=BatchSchema,
-            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True, idempotent=True)
+            ok=BatchResultSchema, errors=(400, 401, 413, 429), secured=True, idempotent=True,
+            examples=examples.batch)
 def batch() -> dict:
     gateway = current_app.extensions["gateway"]
     claims = gateway.open_key(api_key_from_headers())
