@@ -30,8 +30,9 @@ load: $(STAMP)
 	$(BIN)/python -m bench.load
 
 # Side-by-side benchmarks (gateway vs direct XML-RPC); writes bench/results/latest.json.
+# BASELINE=DIR also measures another checkout (e.g. a worktree of main) in the same run.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(BASELINE),--baseline $(BASELINE))
 	PYTHONPATH=. $(BIN)/python bench/scale_out.py
 
 # Throughput through nginx, 1 replica vs 2 (needs redis-server and nginx); bench/results/scale_out.json

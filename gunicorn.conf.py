@@ -6,6 +6,9 @@ import shutil
 import signal
 import tempfile
 
+from gunicorn.glogging import Logger
+
+from app.base import logs
 from app.base.config import Settings
 from app.base.logs import RedactingFilter
 
@@ -66,6 +69,17 @@ errorlog = "/dev/stdout"  # one stream for gunicorn and the app, as containers e
 loglevel = _settings.log_level.lower()
 proc_name = "odoo-gateway"
 
+
+class GatewayLogger(Logger):
+    """Gunicorn's own lines (start, workers, shutdown, tracebacks) in the app's LOG_FORMAT."""
+
+    def _set_handler(self, log, output, fmt, stream=None):  # type: ignore[no-untyped-def]
+        json_lines = _settings.log_format == "json"
+        super()._set_handler(log, output, logs.JsonFormatter() if json_lines else fmt, stream)
+
+
+logger_class = GatewayLogger
+
 # A read-only root filesystem: no control socket under ~/.gunicorn (gunicornc is not used), and
 # the workers' heartbeat files in memory rather than on disk.
 control_socket_disable = True
@@ -85,7 +99,13 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
         multiprocess.mark_process_dead(worker.pid)
 
 
+def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """Write out the worker's queued log lines before it exits: not one is lost at shutdown."""
+    logs.flush()
+
+
 def on_exit(server):  # type: ignore[no-untyped-def]
+    logs.flush()
     if _own_metrics_dir:
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 

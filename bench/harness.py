@@ -47,6 +47,8 @@ def _serve_double(control: Connection) -> None:
                 double.add_api_key("demo", "admin", token)
         elif command == "clear":
             double.clear_calls()
+        elif command == "reset":  # fresh seeded data: P5's 5,000 records would slow later runs
+            double.reset()
         control.send(double.count(**args[0]) if command == "count" else None)
 
 
@@ -59,6 +61,10 @@ class RemoteDouble:
             target=_serve_double, args=(child,), daemon=True)
         self._process.start()
         self.url: str = self._control.recv()
+
+    @property
+    def pid(self) -> int:
+        return int(self._process.pid or 0)
 
     def ask(self, command: str, *args: Any) -> Any:
         self._control.send((command, *args))
@@ -87,7 +93,9 @@ def free_port() -> int:
 class Gunicorn:
     """The real service under gunicorn, configured through the environment like in production."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, root: Path = ROOT, log: Path | None = None, **env: str) -> None:
+        """gunicorn serving the checkout at ``root`` (another worktree, for a before/after run);
+        its stdout goes to ``log`` when given (appended, as gunicorn's own lines are)."""
         self.port = free_port()
         full_env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
                     "PORT": str(self.port), "LOG_LEVEL": "INFO",
@@ -95,7 +103,8 @@ class Gunicorn:
                     "RATE_LIMIT": "100000000/minute", **env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=root, env=full_env, stdout=log.open("ab") if log else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -114,6 +123,10 @@ class Gunicorn:
         """Pids of the master's children (its workers), from /proc."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
+
+    def pids(self) -> list[int]:
+        """The master and its workers: the gateway's CPU."""
+        return [self.process.pid, *self.workers()]
 
     def rss_mb(self) -> list[float]:
         """Resident memory of each worker, in MB."""
@@ -142,28 +155,39 @@ class Client:
         response = self.connection.getresponse()
         return response.status, response.read()
 
-    def call(self, key: str, name: str, **arguments: Any) -> tuple[int, bytes]:
+    def call(self, key: str, name: str, request_id: str | None = None,
+             **arguments: Any) -> tuple[int, bytes]:
         body = json.dumps({"name": name, "arguments": arguments})
-        self.connection.request("POST", "/tools/call", body, {
-            "X-API-Key": key, "Content-Type": "application/json"})
-        response = self.connection.getresponse()
+        headers = {"X-API-Key": key, "Content-Type": "application/json"}
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        try:
+            self.connection.request("POST", "/tools/call", body, headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # gunicorn closed the idle keep-alive connection (e.g. while the direct calls ran):
+            # the benchmark's calls are reads, so sending again on a new connection is safe.
+            self.connection.close()
+            self.connection.request("POST", "/tools/call", body, headers)
+            response = self.connection.getresponse()
         return response.status, response.read()
 
     def close(self) -> None:
         self.connection.close()
 
 
-def mint(url: str, password: str, scope: str = "*:RWD") -> str:
+def mint(url: str, password: str, scope: str = "*:RWD", transport: str = "xmlrpc") -> str:
     """An API key sealed offline with the benchmark's secret, as /auth/generate would."""
-    claims = KeyClaims.new(Credentials(url, "demo", "admin", password), scope, None, None)
+    claims = KeyClaims.new(Credentials(url, "demo", "admin", password), scope, None, None,
+                           transport=transport)
     return KeyRing((SECRET,)).seal(claims)
 
 
 @contextmanager
-def running(**env: str) -> Iterator[tuple[RemoteDouble, Gunicorn]]:
+def running(log: Path | None = None, **env: str) -> Iterator[tuple[RemoteDouble, Gunicorn]]:
     double = RemoteDouble()
     try:
-        gunicorn = Gunicorn(**env)
+        gunicorn = Gunicorn(log=log, **env)
         try:
             yield double, gunicorn
         finally:

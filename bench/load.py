@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import tempfile
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 from bench.harness import Client, mint, percentile, running
 
@@ -31,18 +33,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=64)
     args = parser.parse_args(argv)
-    env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16"}
-    with running(**env) as (double, gunicorn):
+    env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16", "LOG_FORMAT": "json"}
+    log = Path(tempfile.mkdtemp(prefix="odoo-gateway-load-")) / "stdout.log"
+    with running(log=log, **env) as (double, gunicorn):
         tokens = [f"load-token-{n}" for n in range(2)]
         double.ask("api_keys", tokens)
         keys = [mint(double.url, password, scope) for password in ["admin", *tokens]
                 for scope in ("*:RWD", "res.partner:RW,*:R") for _ in range(4)]
         cold_rss = gunicorn.rss_mb()
-        run_clients(gunicorn.port, keys, args.clients, 2_000)  # warm-up: caches and pools fill
+        run_clients(gunicorn.port, keys, args.clients, 2_000, "warm")  # caches and pools fill
         double.clear()
         start_rss = gunicorn.rss_mb()
-        statuses, latencies, elapsed = run_clients(gunicorn.port, keys, args.clients, args.requests)
+        statuses, latencies, elapsed = run_clients(gunicorn.port, keys, args.clients, args.requests,
+                                                   "load")
         end_rss = gunicorn.rss_mb()
+    # gunicorn has stopped (SIGTERM): every line its workers queued must be in the log now.
+    logged = logged_once(log, "load", args.requests)
     errors = sum(count for status, count in statuses.items() if status != 200)
     report = {
         "requests": sum(statuses.values()), "clients": args.clients, "errors": errors,
@@ -53,14 +59,35 @@ def main(argv: list[str] | None = None) -> int:
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "worker_rss_mb_cold": [round(m, 1) for m in cold_rss],
         "worker_rss_mb_start": [round(m, 1) for m in start_rss],
-        "worker_rss_mb_end": [round(m, 1) for m in end_rss], "gunicorn": env,
+        "worker_rss_mb_end": [round(m, 1) for m in end_rss], "gunicorn": env, "log": logged,
     }
     print(json.dumps(report, indent=2))
-    return 1 if errors else 0
+    return 1 if errors or not logged["every_request_logged_once"] else 0
 
 
-def run_clients(port: int, keys: list[str], clients: int, requests: int):
-    """``requests`` calls from ``clients`` threads: (statuses, latencies, seconds)."""
+def logged_once(log: Path, prefix: str, requests: int) -> dict:
+    """Whether each request ``prefix-N`` left exactly one line in gunicorn's stdout (all JSON)."""
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    entries, not_json = [], 0
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            not_json += 1
+    seen = Counter(e.get("request_id") for e in entries
+                   if str(e.get("request_id", "")).startswith(f"{prefix}-") and e.get("message") == "request")
+    wanted = {f"{prefix}-{n}" for n in range(requests)}
+    missing, twice = len(wanted - set(seen)), sum(1 for count in seen.values() if count > 1)
+    return {"lines": len(lines), "not_json": not_json, "requests_logged": len(seen),
+            "missing": missing, "logged_twice": twice,
+            "every_request_logged_once": not missing and not twice and not not_json}
+
+
+def run_clients(port: int, keys: list[str], clients: int, requests: int, prefix: str):
+    """``requests`` calls from ``clients`` threads with request ids ``prefix-N``.
+
+    Returns (statuses, latencies, seconds).
+    """
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     tickets = iter(range(requests))
@@ -79,7 +106,8 @@ def run_clients(port: int, keys: list[str], clients: int, requests: int):
                 name, arguments = next(work)
                 started = time.perf_counter()
                 try:
-                    status, _ = http.call(keys[ticket % len(keys)], name, **arguments)
+                    status, _ = http.call(keys[ticket % len(keys)], name, f"{prefix}-{ticket}",
+                                          **arguments)
                 except OSError:
                     status = 0
                     http.close()

@@ -1,12 +1,17 @@
-"""Benchmarks, each a ratio measured side by side in one run: ``python -m bench.run``.
+"""Benchmarks, each a ratio measured side by side in one run: ``python -m bench.run [--baseline DIR]``.
 
-P1 overhead, P2 concurrency, P3 authentications, P4 memory, P5 large answers; prints a table and
-writes bench/results/latest.json.
+P1 overhead, P2 concurrency (with CPU ms per request of gateway, client and double, and the
+machine's busy %), P3 authentications, P4 memory, P5 large answers (xmlrpc and jsonrpc keys
+against a direct ``xmlrpc.client``); prints a table and writes bench/results/latest.json.
+``--baseline DIR`` runs the same P1-P3 and P5 against the checkout in DIR (e.g. a worktree of
+main) in the same run, on the same double, and prints both side by side.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
 import statistics
 import threading
@@ -15,7 +20,9 @@ import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import Client, Gunicorn, RemoteDouble, mint
+from bench.harness import ROOT, Client, Gunicorn, RemoteDouble, mint
+from bench.meter import Meter
+from bench.report import table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FIELDS = ["name", "email", "phone", "is_company", "type", "lang", "color", "function", "city", "active"]
@@ -87,7 +94,7 @@ def concurrent(port: int, keys: list[str], callers: int, seconds: float) -> dict
     for thread in threads:
         thread.join()
     rate = sum(done) / (time.perf_counter() - started)
-    return {"rps": round(rate, 1), "errors": len(errors)}
+    return {"rps": round(rate, 1), "errors": len(errors), "requests": sum(done)}
 
 
 def p2_concurrency(double: RemoteDouble, gunicorn: Gunicorn, one_key: str, many_keys: list[str]) -> dict:
@@ -96,14 +103,47 @@ def p2_concurrency(double: RemoteDouble, gunicorn: Gunicorn, one_key: str, many_
     for key in [one_key, *many_keys]:  # authenticate every key first: this measures the calls
         ok(Client(gunicorn.port).call(key, "search_count", model="res.partner"))
     double.latency(latency)
+    groups = {"gateway": gunicorn.pids(), "client": [os.getpid()], "double": [double.pid]}
     try:
+        meter = Meter(groups).start()
         one = concurrent(gunicorn.port, [one_key], callers, 5.0)
+        one.update(meter.stop(one["requests"]))
+        meter = Meter(groups).start()
         many = concurrent(gunicorn.port, many_keys, callers, 5.0)
+        many.update(meter.stop(many["requests"]))
+        meter = Meter(groups).start()
+        direct = concurrent_direct(double.url, callers, 5.0)
+        direct.update(meter.stop(direct["requests"]))
     finally:
         double.latency(0.0)
     return {"callers": callers, "odoo_latency_s": latency, "ideal_rps": ideal,
             "one_key": {**one, "ratio_to_ideal": round(one["rps"] / ideal, 2)},
-            "32_keys": {**many, "ratio_to_ideal": round(many["rps"] / ideal, 2)}}
+            "32_keys": {**many, "ratio_to_ideal": round(many["rps"] / ideal, 2)},
+            "direct_xmlrpc": {**direct, "ratio_to_ideal": round(direct["rps"] / ideal, 2)}}
+
+
+def concurrent_direct(url: str, callers: int, seconds: float) -> dict:
+    """The reference: ``callers`` threads calling the double straight with ``xmlrpc.client``."""
+    done: list[int] = []
+    stop = time.perf_counter() + seconds
+
+    def caller() -> None:
+        proxy = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+        count = 0
+        while time.perf_counter() < stop:
+            proxy.execute_kw("demo", 2, "admin", "res.partner", "search_count", [[]], {})
+            count += 1
+        proxy("close")()
+        done.append(count)
+
+    threads = [threading.Thread(target=caller) for _ in range(callers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"rps": round(sum(done) / (time.perf_counter() - started), 1), "errors": 0,
+            "requests": sum(done)}
 
 
 def p3_authentication(double: RemoteDouble, gunicorn: Gunicorn, key: str, n: int = 1000) -> dict:
@@ -153,7 +193,8 @@ def p4_memory(double: RemoteDouble, gunicorn: Gunicorn, calls: int, distinct: in
             "worker_rss_mb_end": [round(m, 1) for m in gunicorn.rss_mb()]}
 
 
-def p5_large(double: RemoteDouble, gunicorn: Gunicorn, key: str, records: int = 5000) -> dict:
+def p5_large(double: RemoteDouble, gunicorn: Gunicorn, keys: dict[str, str], records: int = 5000) -> dict:
+    """``search_read`` of ``records`` x 10 fields: direct xmlrpc.client, and the gateway per key."""
     common = xmlrpc.client.ServerProxy(f"{double.url}/xmlrpc/2/common")
     uid = common.authenticate("demo", "admin", "admin", {})
     common("close")()
@@ -166,39 +207,59 @@ def p5_large(double: RemoteDouble, gunicorn: Gunicorn, key: str, records: int = 
         direct.execute_kw("demo", uid, "admin", "res.partner", "create", [batch], {})
     http = Client(gunicorn.port)
     kwargs = {"fields": FIELDS, "limit": records, "offset": 0}
-    timings = {"direct": [], "gateway": []}
-    for _ in range(7):
+    timings: dict[str, list[float]] = {"direct": [], **{name: [] for name in keys}}
+    for _ in range(7):  # interleaved, so that a burst of other load hits every variant alike
         timings["direct"] += timed(lambda: direct.execute_kw(
             "demo", uid, "admin", "res.partner", "search_read", [[]], kwargs), 1)
-        timings["gateway"] += timed(lambda: ok(http.call(
-            key, "search_read", model="res.partner", fields=FIELDS, limit=records)), 1)
+        for name, key in keys.items():
+            timings[name] += timed(lambda key=key: ok(http.call(
+                key, "search_read", model="res.partner", fields=FIELDS, limit=records)), 1)
     http.close()
     direct("close")()
-    direct_ms = statistics.median(timings["direct"]) * 1000
-    gateway_ms = statistics.median(timings["gateway"]) * 1000
-    return {"records": records, "fields": len(FIELDS), "direct_ms": round(direct_ms, 1),
-            "gateway_ms": round(gateway_ms, 1), "ratio": round(gateway_ms / direct_ms, 2)}
+    ms = {name: round(statistics.median(values) * 1000, 1) for name, values in timings.items()}
+    return {"records": records, "fields": len(FIELDS), "direct_ms": ms["direct"],
+            **{f"{name}_ms": ms[name] for name in keys},
+            **{f"{name}_ratio": round(ms[name] / ms["direct"], 2) for name in keys}}
 
 
-def main() -> int:
+def measure(double: RemoteDouble, root: Path, full: bool) -> dict:
+    """P1, P2, P3 and P5 (and P4 when ``full``) against gunicorn serving the checkout at ``root``."""
     env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16", "MAX_LIMIT": "5000",
            "POOL_MAX_SIZE": "1000"}
-    p4_calls, p4_keys = 30_000, 10_000
+    double.ask("reset")  # each checkout meets the same seeded double
+    gunicorn = Gunicorn(root, **env)
+    try:
+        key = mint(double.url, "admin")
+        many = [mint(double.url, "admin") for _ in range(32)]
+        report: dict = {"tree": str(root), "gunicorn": env}
+        report["P1_overhead"] = p1_overhead(double, gunicorn, key)
+        report["P2_concurrency"] = p2_concurrency(double, gunicorn, key, many)
+        token = f"p3-token-{os.urandom(4).hex()}"  # credentials no earlier call has authenticated
+        double.ask("api_keys", [token])
+        report["P3_authentication"] = p3_authentication(double, gunicorn, mint(double.url, token))
+        keys = {"xmlrpc": key}
+        if (root / "app" / "odoo" / "jsonrpc.py").exists():
+            keys["jsonrpc"] = mint(double.url, "admin", transport="jsonrpc")
+        report["P5_large_answers"] = p5_large(double, gunicorn, keys)
+        if full:
+            report["P4_memory"] = p4_memory(double, gunicorn, 30_000, 10_000)
+        return report
+    finally:
+        gunicorn.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure side by side")
+    parser.add_argument("--no-p4", action="store_true", help="skip the memory benchmark (~2 min)")
+    args = parser.parse_args(argv)
     double = RemoteDouble()
     try:
-        gunicorn = Gunicorn(**env)
-        try:
-            key = mint(double.url, "admin")
-            many = [mint(double.url, "admin") for _ in range(32)]
-            report = {"gunicorn": env, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
-            report["P1_overhead"] = p1_overhead(double, gunicorn, key)
-            report["P2_concurrency"] = p2_concurrency(double, gunicorn, key, many)
-            double.ask("api_keys", ["p3-token"])  # credentials no earlier call has authenticated
-            report["P3_authentication"] = p3_authentication(double, gunicorn, mint(double.url, "p3-token"))
-            report["P5_large_answers"] = p5_large(double, gunicorn, key)
-            report["P4_memory"] = p4_memory(double, gunicorn, p4_calls, p4_keys)
-        finally:
-            gunicorn.stop()
+        report = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(),
+                  "load_average_before": os.getloadavg()[0]}
+        if args.baseline:
+            report["before"] = measure(double, args.baseline.resolve(), full=False)
+        report["after"] = measure(double, ROOT, full=not args.no_p4)
     finally:
         double.stop()
     RESULTS.mkdir(exist_ok=True)
@@ -206,31 +267,6 @@ def main() -> int:
     print(table(report))
     print(f"\nwritten to {RESULTS / 'latest.json'}")
     return 0
-
-
-def table(report: dict) -> str:
-    p1, p2, p3, p4, p5 = (report[k] for k in ("P1_overhead", "P2_concurrency", "P3_authentication",
-                                              "P4_memory", "P5_large_answers"))
-    rows = [
-        ("P1 direct XML-RPC search_read(10)", f"{p1['direct_per_s']}/s", f"p50 {p1['p50_ms']['direct']} ms"),
-        ("P1 gateway search_read(10)", f"{p1['gateway_per_s']}/s", f"p50 {p1['p50_ms']['gateway']} ms"),
-        ("P1 bare GET /health (gunicorn+Flask)", f"{p1['health_per_s']}/s",
-         f"p50 {p1['p50_ms']['health']} ms"),
-        ("P1 added p50 (gateway - direct)", f"{p1['added_p50_ms']} ms",
-         f"ratio {p1['ratio_gateway_to_direct']}; minus bare HTTP {p1['added_beyond_bare_http_p50_ms']} ms"),
-        ("P2 32 callers, 1 key, 50 ms Odoo", f"{p2['one_key']['rps']}/s",
-         f"{p2['one_key']['ratio_to_ideal']} of {p2['ideal_rps']:.0f}"),
-        ("P2 32 callers, 32 keys, 50 ms Odoo", f"{p2['32_keys']['rps']}/s",
-         f"{p2['32_keys']['ratio_to_ideal']} of {p2['ideal_rps']:.0f}"),
-        ("P3 authenticate per key, 1000 calls", str(p3["authenticate_calls"]),
-         f"{p3['authenticate_per_worker']} per worker ({p3['workers']} workers)"),
-        (f"P4 RSS/worker, {p4['calls']} calls, {p4['distinct_keys']} keys",
-         f"{p4['worker_rss_mb_start']} MB", f"-> {p4['worker_rss_mb_end']} MB"),
-        (f"P5 search_read {p5['records']} x {p5['fields']} fields", f"{p5['gateway_ms']} ms",
-         f"direct {p5['direct_ms']} ms, ratio {p5['ratio']}"),
-    ]
-    width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{a:<{width}}  {b:>22}  {c}" for a, b, c in rows)
 
 
 if __name__ == "__main__":

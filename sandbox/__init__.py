@@ -1,5 +1,7 @@
 """A fake Odoo 18 (or 19, with JSON-2) speaking the external API, for tests and demos.
 
+XML-RPC on /xmlrpc/2/{common,object} and the same services in JSON on /jsonrpc (facts/jsonrpc.md).
+
     from sandbox import OdooDouble, DEMO_USERS
 
     with OdooDouble() as odoo:          # seeded databases "demo" and "other"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import Counter
 
 from .json2 import named
 from .models import MODELS
@@ -23,6 +24,7 @@ class OdooDouble(Dispatcher):
         self.released.set()
         self.stopping = False
         self.posts = 0  # RPC requests received, answered or not (failure modes included)
+        self.paths: Counter[str] = Counter()  # the same, by path (/xmlrpc/2/object, /jsonrpc...)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ class OdooDouble(Dispatcher):
         self.version = "18.0"
         self.reseed()
         self.posts = 0
+        self.paths = Counter()
 
     # -- failure modes -----------------------------------------------------------------------
 
@@ -94,10 +97,11 @@ class OdooDouble(Dispatcher):
         elif previous == "refuse" and mode != "refuse" and not self.stopping:
             self._listener.listen()
 
-    def received(self) -> None:
+    def received(self, path: str = "") -> None:
         """Count one RPC request, before latency and failure modes apply."""
         with self.lock:
             self.posts += 1
+            self.paths[path] += 1
 
     def drop_idle_connections(self) -> None:
         """Close every open client connection, as Odoo does with idle keep-alive connections."""
@@ -135,6 +139,7 @@ class OdooDouble(Dispatcher):
         with self.lock:
             self._calls = []
             self.posts = 0
+            self.paths = Counter()
 
     def set_password(self, db: str, login: str, new_password: str) -> None:
         """Change a user's password, as if done in Odoo's preferences."""

@@ -73,13 +73,16 @@ class Dispatcher:
         with self.lock:
             self._calls.append(call)
 
+    def run(self, service: str, method: str, params: tuple) -> Any:
+        """Run one RPC of either transport (XML-RPC, /jsonrpc): its result, or Odoo's exception."""
+        if service == "common":
+            return self._common(method, list(params))
+        return self._object(method, list(params))
+
     def dispatch(self, service: str, method: str, params: tuple) -> Any:
-        """Run one RPC and return its result, or raise the Fault Odoo would send."""
+        """Run one XML-RPC and return its result, or raise the Fault Odoo would send."""
         try:
-            if service == "common":
-                result = self._common(method, list(params))
-            else:
-                result = self._object(method, list(params))
+            result = self.run(service, method, params)
         except Exception as exc:
             model_method = params[4] if len(params) > 4 and isinstance(params[4], str) else method
             raise to_fault(exc, service, model_method) from exc

@@ -1,4 +1,4 @@
-"""The HTTP side: a threaded XML-RPC server on /xmlrpc/2/*, with injectable failure modes."""
+"""The HTTP side: a threaded server of XML-RPC (/xmlrpc/2/*), /jsonrpc and JSON-2, with failure modes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 import time
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
-from . import json2, web
+from . import json2, jsonrpc, web
 
 HANG_CAP = 60.0
 SERVICES = {"/xmlrpc/2/common": "common", "/xmlrpc/2/object": "object"}
@@ -58,13 +58,14 @@ class Handler(SimpleXMLRPCRequestHandler):
         if web.serves(self.path):
             self._web(self._read_body())
             return
-        if self.path not in SERVICES and not json2.serves(self.server.owner, self.path):
+        if (self.path not in SERVICES and self.path != jsonrpc.PATH
+                and not json2.serves(self.server.owner, self.path)):
             self._read_body()
             self._send(404, "text/html", _HTML_404)
             return
         body = self._read_body()
         owner = self.server.owner
-        owner.received()
+        owner.received(self.path)
         time.sleep(owner.latency)  # outside every lock, so slow calls overlap
         if owner.failure == "hang":
             owner.released.wait(HANG_CAP)
@@ -82,7 +83,11 @@ class Handler(SimpleXMLRPCRequestHandler):
             self._answer(body)
 
     def _answer(self, body: bytes) -> None:
-        """Dispatch an XML-RPC (or JSON-2) body and send the marshalled response."""
+        """Dispatch an XML-RPC (or JSON-2, or JSON-RPC) body and send the marshalled response."""
+        if self.path == jsonrpc.PATH:
+            payload = jsonrpc.answer(self.server.owner, body)
+            self._send(200, "application/json; charset=utf-8", json.dumps(payload).encode())
+            return
         if self.path not in SERVICES:
             status, payload = json2.answer(self.server.owner, self.path, self.headers, body)
             self._send(status, "application/json; charset=utf-8", json.dumps(payload).encode())

@@ -116,9 +116,9 @@ def admin_key(api: Api) -> str:
     return key
 
 
-@pytest.fixture(params=["xmlrpc", "json2"])
+@pytest.fixture(params=["xmlrpc", "jsonrpc", "json2"])
 def transport(request: pytest.FixtureRequest, odoo: OdooDouble) -> str:
-    """Each transport in turn; for JSON-2 the double plays Odoo 19."""
+    """Each transport in turn (XML-RPC, /jsonrpc, JSON-2); for JSON-2 the double plays Odoo 19."""
     if request.param == "json2":
         odoo.version = "19.0"
     return request.param

@@ -11,6 +11,15 @@ from sandbox import OdooDouble
 from tests.conftest import ADMIN_API_KEY, Api
 from tests.test_errors_e2e import assert_error
 
+
+@pytest.fixture(params=["xmlrpc", "jsonrpc"])
+def admin_key(request: pytest.FixtureRequest, api: Api) -> str:
+    """An admin key over XML-RPC, then over /jsonrpc: both follow the same retry rules."""
+    key = api.key(transport=request.param)
+    api.odoo.clear_calls()
+    return key
+
+
 WRITES = [
     ("create", {"values": {"name": "Once"}}),
     ("write", {"ids": [1], "values": {"name": "Once"}}),
@@ -68,11 +77,13 @@ def fill_the_idle_pool(app, key: str, odoo: OdooDouble, callers: int) -> None:
         thread.join()
     odoo.latency = 0.0
     assert statuses == [200] * callers
-    idle = app.extensions["gateway"].connector._idle.get(f"{odoo.url}/xmlrpc/2/object")
+    gateway = app.extensions["gateway"]
+    idle = [*(gateway.connector._idle.get(f"{odoo.url}/xmlrpc/2/object") or []),
+            *(gateway.jsonrpc._http._idle.get(tuple(odoo.url.split("://"))) or [])]
     assert len(idle) == callers  # the precondition this test is about
 
 
-@pytest.mark.parametrize("transport", ["xmlrpc", "json2"], indirect=True)
+@pytest.mark.parametrize("transport", ["xmlrpc", "jsonrpc", "json2"], indirect=True)
 def test_breaker_opens_after_consecutive_failures(api, make_app, transport) -> None:
     api.client = make_app(breaker_failures=2, breaker_cooldown_seconds=60,
                           breaker_first_probe_seconds=60).test_client()
@@ -91,9 +102,10 @@ def test_breaker_opens_after_consecutive_failures(api, make_app, transport) -> N
     assert api.odoo.posts == 0  # Odoo is back, but the cool-down is not over: not even tried
 
 
-def test_breaker_counts_timeouts_and_fails_fast(api, make_app) -> None:
+@pytest.mark.parametrize("transport", ["xmlrpc", "jsonrpc"])
+def test_breaker_counts_timeouts_and_fails_fast(api, make_app, transport) -> None:
     api.client = make_app(breaker_failures=2, odoo_timeout_seconds=0.3).test_client()
-    key = api.key()
+    key = api.key(transport=transport)
     api.odoo.failure = "hang"
     try:
         statuses = [api.call(key, "search", model="res.partner").status_code for _ in range(3)]

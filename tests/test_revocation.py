@@ -31,6 +31,25 @@ def test_sqlite_store_is_shared_through_its_file(sqlite_path) -> None:
         two.close()
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_sqlite_store_sees_a_revocation_after_answers_were_remembered(sqlite_path, journal) -> None:
+    """Answers are kept while the file's change counter stands still; a write by any process moves
+    it (or, in WAL mode where it does not move, every check asks SQLite)."""
+    import sqlite3
+
+    with sqlite3.connect(sqlite_path) as setup:
+        setup.execute(f"PRAGMA journal_mode={journal}")
+    one, two = SqliteRevocationStore(sqlite_path), SqliteRevocationStore(sqlite_path)
+    try:
+        assert [two.is_revoked("late") for _ in range(3)] == [False] * 3
+        one.revoke("other")
+        one.revoke("late")
+        assert two.is_revoked("late") and not two.is_revoked("never")
+    finally:
+        one.close()
+        two.close()
+
+
 def test_sqlite_store_defaults_to_the_temp_dir() -> None:
     import tempfile
 
@@ -43,10 +62,36 @@ def test_sqlite_store_reopens_after_a_fork(sqlite_path, monkeypatch) -> None:
     store = SqliteRevocationStore(sqlite_path)
     try:
         store.revoke("k1")
-        first = store._db._connection
+        first = store._db()
         monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a freshly forked worker
-        assert store.is_revoked("k1") and store._db._connection is not first
+        assert store.is_revoked("k1") and store._db() is not first
         first.close()
+    finally:
+        store.close()
+
+
+def test_sqlite_store_reads_share_no_lock_across_threads(sqlite_path) -> None:
+    """Each thread reads through its own connection: a revocation made by one thread (or process)
+    is seen by all, and no thread waits on a lock another thread holds across its read."""
+    import threading
+
+    store = SqliteRevocationStore(sqlite_path)
+    try:
+        seen: list[bool] = []
+        connections: set[int] = set()
+
+        def check() -> None:
+            connections.add(id(store._db()))
+            seen.append(store.is_revoked("k2"))
+
+        store.revoke("k2")
+        threads = [threading.Thread(target=check) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert seen == [True] * 8 and len(connections) == 8
+        assert not hasattr(store, "_lock")  # nothing per process that every check would take
     finally:
         store.close()
 

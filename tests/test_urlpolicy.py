@@ -116,6 +116,19 @@ def test_connect_time_guard_covers_json2(odoo, monkeypatch) -> None:
     assert odoo.count() == 0
 
 
+def test_connect_time_guard_covers_jsonrpc(odoo, monkeypatch) -> None:
+    from app.odoo.jsonrpc import JsonRpcConnector
+
+    monkeypatch.setattr(urlpolicy, "BLOCKED_NETWORKS", (ipaddress.ip_network("127.0.0.0/8"),))
+    connector = JsonRpcConnector(3.0, guard=UrlPolicy().guard_socket)
+    try:
+        with pytest.raises(UrlNotAllowed):
+            connector.authenticate(Credentials(odoo.url, "demo", "admin", "admin"))
+    finally:
+        connector.close()
+    assert odoo.count() == 0
+
+
 class _Redirect(BaseHTTPRequestHandler):
     status = 301
 

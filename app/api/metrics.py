@@ -149,8 +149,9 @@ def init_app(app: Flask, multiprocess_dir: str | None) -> Metrics:
     metrics = Metrics(multiprocess_dir, names)
     app.extensions["metrics"] = metrics
     gateway.connector = ObservedConnector(gateway.connector, metrics)
-    if getattr(gateway, "json2", None) is not None:  # Odoo 19's JSON-2 API, beside XML-RPC
-        gateway.json2 = ObservedConnector(gateway.json2, metrics)
+    for other in ("json2", "jsonrpc"):  # Odoo 19's JSON-2 API and /jsonrpc, beside XML-RPC
+        if getattr(gateway, other, None) is not None:
+            setattr(gateway, other, ObservedConnector(getattr(gateway, other), metrics))
     app.after_request(_count)
     app.add_url_rule("/metrics", "metrics", _serve, methods=["GET"])
     return metrics

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
+import os
+import queue
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 
 FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]{40,}={0,2}")
 # The password part of a URL's user info (redis://:PASSWORD@host, http://user:PASSWORD@host).
@@ -23,8 +29,12 @@ class RedactingFilter(logging.Filter):
         self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
 
     def redact(self, text: str) -> str:
-        text = FERNET_TOKEN.sub(MASK, text)
-        text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
+        # Each pattern needs its literal part (a Fernet token starts gAAAAA, a URL has ://):
+        # looking for it first spares the regular expressions on nearly every line.
+        if "gAAAAA" in text:
+            text = FERNET_TOKEN.sub(MASK, text)
+        if "://" in text:
+            text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text
@@ -70,18 +80,78 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+class Handoff(QueueHandler):
+    """Hands records to a writer thread, so a request thread never waits on stdout or its lock.
+
+    The writer (a ``QueueListener``) is per process: after a fork (gunicorn's preloaded master)
+    the child starts its own on its first record. ``stop`` writes every queued line first; it runs
+    at exit, and gunicorn's ``worker_exit`` hook calls it too, so no line is lost at shutdown.
+    """
+
+    def __init__(self, target: logging.Handler) -> None:
+        super().__init__(queue.SimpleQueue())
+        self.target = target
+        self._listener: QueueListener | None = None
+        self._pid = 0
+        self._restart = threading.Lock()  # taken once per process, when its writer starts
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:  # noqa: N802 - stdlib name
+        """The writer's formatter (this handler only passes records on)."""
+        super().setFormatter(fmt)
+        self.target.setFormatter(fmt)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # The redaction filter already merged the arguments into the message and rendered the
+        # traceback: the record goes as it is, formatted by the writer thread.
+        return record
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        self.queue.put_nowait(record)
+
+    def _start(self) -> None:
+        with self._restart:
+            if self._pid == os.getpid():
+                return
+            # A fresh queue: records queued before a fork belong to the parent's writer.
+            self.queue = queue.SimpleQueue()
+            self._listener = QueueListener(self.queue, self.target)
+            self._listener.start()
+            self._pid = os.getpid()
+
+    def stop(self) -> None:
+        """Write every queued line and stop the writer (a later record starts a new one)."""
+        with self._restart:
+            listener, self._listener = self._listener, None
+            if listener is not None and self._pid == os.getpid():
+                listener.stop()
+            self._pid = 0
+        # stdout may be closed already (a test runner's capture): nothing left to write to then.
+        with contextlib.suppress(OSError, ValueError):
+            self.target.flush()
+
+
+def flush() -> None:
+    """Write out every queued line of the gateway's logger (at shutdown)."""
+    for handler in logging.getLogger("odoo_gateway").handlers:
+        if isinstance(handler, Handoff):
+            handler.stop()
+
+
 def configure(level: str, secrets: Iterable[str], fmt: str = "text") -> logging.Logger:
     """The gateway's logger, writing ``fmt`` lines (text or json) to stdout through the redaction filter."""
     logger = logging.getLogger("odoo_gateway")
     logger.setLevel(level)
     if not any(getattr(h, "_gateway", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = Handoff(logging.StreamHandler(sys.stdout))
         handler._gateway = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
+        atexit.register(handler.stop)
     for handler in logger.handlers:
         if getattr(handler, "_gateway", False):
-            handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+            handler.setFormatter(formatter(fmt))
     redactor = RedactingFilter(secrets)
     # On the logger, so every handler (also ones added later) sees redacted records; on our
     # handler too, for records that propagate from child loggers.
@@ -89,3 +159,8 @@ def configure(level: str, secrets: Iterable[str], fmt: str = "text") -> logging.
         target.filters = [f for f in target.filters if not isinstance(f, RedactingFilter)]
         target.addFilter(redactor)
     return logger
+
+
+def formatter(fmt: str) -> logging.Formatter:
+    """The formatter of ``LOG_FORMAT``: JSON lines, or the text format."""
+    return JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)

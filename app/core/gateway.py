@@ -26,6 +26,7 @@ from app.core.upserts import UPSERT_TOOLS
 from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
+from app.odoo.jsonrpc import JsonRpcConnector
 from app.odoo.sessions import SessionPool
 from app.odoo.urlpolicy import UrlPolicy
 from app.odoo.websession import WebSessions
@@ -54,6 +55,10 @@ class Gateway:
             settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
             guard=self.policy.guard_socket, breaker=self.breaker,
         )
+        self.jsonrpc = JsonRpcConnector(
+            settings.odoo_timeout_seconds, max_response_bytes=settings.max_response_bytes,
+            guard=self.policy.guard_socket, breaker=self.breaker,
+        )
         # Through ``self.connector`` at call time, so a wrapped connector (metrics) is used too.
         self.pool = SessionPool(
             lambda credentials: self.connector.authenticate(credentials),
@@ -72,6 +77,7 @@ class Gateway:
         self.revocations.close()
         self.idempotency.close()
         self.json2.close()
+        self.jsonrpc.close()
 
     def generate(self, data: dict) -> dict:
         """Check the login with Odoo and mint an API key (``data`` is GenerateSchema's output)."""
@@ -96,8 +102,8 @@ class Gateway:
         elif transport == "json2":
             uid = self.json2.authenticate(credentials)
         else:
-            uid = self.connector.authenticate(credentials)
-        if transport == "xmlrpc":
+            uid = self._rpc(transport).authenticate(credentials)
+        if transport != "json2":  # XML-RPC and JSON-RPC share sessions: the same login, same uid
             self.pool.put(credentials, uid)
         return credentials, transport, uid
 
@@ -183,16 +189,21 @@ class Gateway:
                 kwargs = {**kwargs, "context": {**context, **kwargs.get("context", {})}}
             if transport == "json2":  # the API key travels with every call: no session
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
-            session = self.pool.get(credentials)
+            rpc = self._rpc(transport)
+            session = self.pool.get(credentials, rpc.authenticate)
             try:
-                return self.connector.execute_kw(credentials, session.uid, model, method, args, kwargs,
-                                                 idempotent=idempotent)
+                return rpc.execute_kw(credentials, session.uid, model, method, args, kwargs,
+                                      idempotent=idempotent)
             except AuthFailed:
                 self.pool.drop(credentials)  # the password changed: the session is dead
                 raise
 
         odoo.credentials = credentials  # type: ignore[attr-defined]  # reports log in to the web side
         return odoo
+
+    def _rpc(self, transport: str):  # type: ignore[no-untyped-def]
+        """The connector of a session-based transport: XML-RPC, or its JSON twin /jsonrpc."""
+        return self.jsonrpc if transport == "jsonrpc" else self.connector
 
     def _ttl(self, expires_in: int | None) -> int | None:
         most = self.settings.key_max_ttl_seconds

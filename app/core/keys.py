@@ -38,7 +38,7 @@ class KeyClaims:
     issued_at: int
     expires_at: int | None = None
     context: dict[str, Any] = field(default_factory=dict)
-    transport: str = "xmlrpc"  # or "json2"; keys minted before JSON-2 have none and use XML-RPC
+    transport: str = "xmlrpc"  # or "jsonrpc", "json2"; keys minted before JSON-2 have none
 
     @classmethod
     def new(cls, credentials: Credentials, scope: str, ttl: int | None, context: dict | None,

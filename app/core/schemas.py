@@ -95,8 +95,9 @@ class GenerateSchema(Schema):
     )
     context = fields.Dict(keys=fields.String(), metadata={"description": "Default Odoo context"})
     transport = fields.String(
-        load_default="xmlrpc", validate=validate.OneOf(["xmlrpc", "json2", "auto"]),
-        metadata={"description": "How the gateway talks to Odoo: xmlrpc, json2 (Odoo 19+) or auto"},
+        load_default="xmlrpc", validate=validate.OneOf(["xmlrpc", "jsonrpc", "json2", "auto"]),
+        metadata={"description": "How the gateway talks to Odoo: xmlrpc (default), jsonrpc "
+                                 "(Odoo's /jsonrpc, faster for big reads), json2 (Odoo 19+) or auto"},
     )
 
 
@@ -119,6 +120,20 @@ class RevokeSchema(Schema):
 class CallSchema(Schema):
     name = fields.String(required=True, validate=_NON_EMPTY, metadata={"example": "search_read"})
     arguments = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+_CALL = CallSchema()
+
+
+def load_call(body: Any) -> dict:
+    """/tools/call's envelope. The usual well-formed body is checked here directly (marshmallow
+    takes ~0.1 ms for it); anything else goes through CallSchema, for the same answers."""
+    if isinstance(body, dict) and body.keys() <= {"name", "arguments"}:
+        name, arguments = body.get("name"), body.get("arguments", {})
+        # JSON object keys are always strings: what fields.Dict(keys=String) checks holds.
+        if isinstance(name, str) and 1 <= len(name) <= 512 and isinstance(arguments, dict):
+            return {"name": name, "arguments": arguments}
+    return load(_CALL, body, "/tools/call")
 
 
 def load(schema: Schema, body: Any, what: str) -> dict:

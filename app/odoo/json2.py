@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import select
 import socket
 import ssl
 import threading
@@ -47,7 +48,7 @@ from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
 from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
 from app.odoo.urlpolicy import guarded_connect
-from app.odoo.xmlrpc import RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
+from app.odoo.xmlrpc import _RETRYABLE, RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 
 
 class OdooTransport(Protocol):
@@ -205,11 +206,12 @@ class Json2Connector:
                 connection.close()
 
     def _post(self, url: str, scheme: str, netloc: str, path: str, body: bytes,
-              headers: dict) -> tuple[int, bytes]:
+              headers: dict, idempotent: bool | None = None) -> tuple[int, bytes]:
+        """One POST under the breaker; ``idempotent`` as in ``_exchange_once``."""
         self.breaker.before(url)
         healthy = False
         try:
-            answer = self._exchange_once(url, (scheme, netloc), path, body, headers)
+            answer = self._exchange_once(url, (scheme, netloc), path, body, headers, idempotent)
             healthy = True
             return answer
         except ResponseTooLarge:
@@ -225,17 +227,24 @@ class Json2Connector:
                 self.breaker.released(url)  # a no-op after failed(); frees a probe on a bug
 
     def _exchange_once(self, url: str, endpoint: tuple[str, str], path: str, body: bytes,
-                       headers: dict) -> tuple[int, bytes]:
+                       headers: dict, idempotent: bool | None = None) -> tuple[int, bytes]:
+        """Send and read one request; retries follow JSON-2's rule, or XML-RPC's when
+        ``idempotent`` is given: an idle connection the server closed is replaced before use,
+        and a call whose connection then fails is retried once only when it is idempotent."""
         connection, reused = self._checkout(endpoint)
+        if reused and idempotent is not None and _closed_by_peer(connection):
+            connection.close()
+            connection, reused = self._checkout(endpoint, fresh=True)
         reusable = False
         try:
             with translate_errors(url, self.timeout):
                 try:
                     response = _exchange(connection, path, body, headers)
-                except _STALE:
-                    if not reused:
+                except (_RETRYABLE if idempotent else _STALE):  # noqa: B030 - a tuple either way
+                    if not (idempotent or (idempotent is None and reused)):
                         raise
-                    # An idle keep-alive connection the server had closed: retry once, fresh.
+                    # JSON-2: an idle keep-alive connection the server had closed; XML-RPC's
+                    # rule: a read whose connection failed. Once, on a fresh connection.
                     connection.close()
                     connection, _ = self._checkout(endpoint, fresh=True)
                     response = _exchange(connection, path, body, headers)
@@ -274,6 +283,16 @@ class Json2Connector:
                 idle.append(connection)
                 return
         connection.close()
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle keep-alive connection was closed (or written to) by the server meanwhile."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    poller = select.poll()  # poll, not select: no FD_SETSIZE limit on busy workers
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))  # an idle connection is readable only at EOF, a reset or garbage
 
 
 def _exchange(connection: http.client.HTTPConnection, path: str, body: bytes,

@@ -64,8 +64,10 @@ class SessionPool:
         self.hits = 0
         self.misses = 0
 
-    def get(self, credentials: Credentials) -> Session:
-        """The session for ``credentials``, authenticating with Odoo when there is none."""
+    def get(self, credentials: Credentials,
+            authenticate: Callable[[Credentials], int] | None = None) -> Session:
+        """The session for ``credentials``, authenticating with Odoo when there is none (through
+        ``authenticate`` when given: the key's transport)."""
         digest = credentials.digest()
         session = self._lookup(digest, final=False)
         if session is not None:
@@ -75,7 +77,8 @@ class SessionPool:
             with pending.lock:
                 session = self._lookup(digest, final=True)
                 if session is None:
-                    uid = self._authenticate(credentials)  # network call: no guard lock held
+                    # A network call: no guard lock held.
+                    uid = (authenticate or self._authenticate)(credentials)
                     session = self.put(credentials, uid)
         finally:
             self._leave(digest, pending)

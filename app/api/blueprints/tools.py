@@ -15,10 +15,9 @@ from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import GatewayError
 from app.core import idempotency as idem
 from app.core.batch import BatchSchema, batch_schema, run_batch
-from app.core.schemas import CallSchema, load
+from app.core.schemas import load, load_call
 
 bp = Blueprint("tools", __name__, url_prefix="/tools")
-_call = CallSchema()
 
 
 @bp.route("/list", methods=["GET", "POST"])
@@ -37,7 +36,7 @@ def call() -> dict:
     claims = gateway.open_key(api_key_from_headers())
     note(key_id=claims.key_id, odoo_host=urlsplit(claims.credentials.url).netloc)
     limit_key(claims.key_id)
-    body = load(_call, json_body(), "/tools/call")
+    body = load_call(json_body())
     note(tool=body["name"], model=body["arguments"].get("model"))
 
     def work() -> dict:
