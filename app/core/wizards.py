@@ -22,7 +22,8 @@ from app.core.tools import OdooCall, Tool, ToolArgs
 
 class WizardArgs(ToolArgs):
     method = CallArgs._declared_fields["method"]
-    values = ma.Dict(keys=ma.String(), load_default=dict, metadata={
+    values = ma.Dict(keys=ma.String(), values=ma.Raw(allow_none=True, metadata=odoo_fields.VALUE),
+                     load_default=dict, metadata={
         "description": "The wizard's field values (omitted or {}: Odoo's defaults)"})
     active_model = odoo_fields.model_name(required=True)
     active_ids = odoo_fields.ids(1000, required=True)
