@@ -68,7 +68,7 @@ def test_a_poller_misses_and_repeats_nothing_while_a_writer_runs(gateway, odoo) 
         time.sleep(0.2)
     stop.set()
     thread.join()
-    time.sleep(LAG + 0.5)  # every write is older than the lag now
+    time.sleep(LAG + 1.5)  # past the horizon: now - lag, rounded down to the second
     poll(cursor)
     assert len(written) >= 6
     assert len(seen) == len(set(seen)), "a change was answered twice"

@@ -1,1 +1,1 @@
-"""The Odoo side, free of Flask: transports, session pool, breaker, URL policy (imports base only)."""
+"""The Odoo side, free of Flask: transports, web sessions, pool, breaker, URL policy (imports base only)."""

@@ -1,1 +1,1 @@
-"""State shared by a host's workers or by replicas (SQLite or Redis): revocations; may import base only."""
+"""State a host's workers or replicas share (SQLite, Redis): revocations, rate limits, idempotency, OAuth."""
