@@ -9,7 +9,6 @@ Odoo answer comes near it (records nest a few levels).
 from __future__ import annotations
 
 import xmlrpc.client
-from typing import Any
 
 from app.base.errors import ResponseTooLarge
 
@@ -18,15 +17,25 @@ TOO_DEEP = (f"Odoo's answer nests arrays and objects more than {ANSWER_DEPTH} le
             "gateway does not pass it on.")
 
 
-class BoundedUnmarshaller(xmlrpc.client.Unmarshaller):
-    """The stdlib's Unmarshaller, refusing arrays and structs nested deeper than ANSWER_DEPTH."""
+class _Marks(list):
+    """The Unmarshaller's stack of open arrays and structs, refusing one more than ANSWER_DEPTH."""
 
-    def start(self, tag: str, attrs: Any) -> None:
-        if len(self._marks) >= ANSWER_DEPTH and tag in ("array", "struct"):  # type: ignore[attr-defined]
+    def append(self, mark: int) -> None:
+        if len(self) >= ANSWER_DEPTH:
             # Odoo did answer, so this must not count against the breaker (ResponseTooLarge
             # is how the transports say "an answer, but not one to pass on").
             raise ResponseTooLarge(TOO_DEEP)
-        super().start(tag, attrs)
+        super().append(mark)
+
+
+class BoundedUnmarshaller(xmlrpc.client.Unmarshaller):
+    """The stdlib's Unmarshaller, refusing arrays and structs nested deeper than ANSWER_DEPTH."""
+
+    def __init__(self, use_datetime: bool = False, use_builtin_types: bool = False) -> None:
+        super().__init__(use_datetime=use_datetime, use_builtin_types=use_builtin_types)
+        # Only array and struct push a mark: checking there, not in start(), spares a Python
+        # call for every element of an answer (hundreds per record list).
+        self._marks = _Marks()
 
 
 def bounded_parser(use_datetime: bool = False, use_builtin_types: bool = False
