@@ -25,7 +25,6 @@ import json
 import re
 import select
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,7 +46,7 @@ from app.base.errors import (
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
 from app.odoo.depth import ANSWER_DEPTH, TOO_DEEP
-from app.odoo.urlpolicy import guarded_connect
+from app.odoo.urlpolicy import guarded_connection
 from app.odoo.xmlrpc import _RETRYABLE, RESPONSE_TOO_LARGE, TIMEOUT, UNREACHABLE
 
 
@@ -267,14 +266,7 @@ class Json2Connector:
             if idle and not fresh:
                 return idle.pop(), True
         scheme, netloc = endpoint
-        if scheme == "https":
-            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                netloc, timeout=self.timeout, context=ssl.create_default_context())
-        else:
-            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
-        if self.guard is not None:
-            connection._create_connection = guarded_connect(self.guard)  # type: ignore[attr-defined]
-        return connection, False
+        return guarded_connection(scheme, netloc, self.timeout, self.guard), False
 
     def _checkin(self, endpoint: tuple[str, str], connection: http.client.HTTPConnection) -> None:
         with self._lock:

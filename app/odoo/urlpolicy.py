@@ -12,8 +12,10 @@ Two checks, both before any byte is sent to Odoo:
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
@@ -112,6 +114,19 @@ def guarded_connect(guard: Callable[[socket.socket], None]) -> Callable[..., soc
 
     return connect
 
+
+
+def guarded_connection(scheme: str, netloc: str, timeout: float,
+                       guard: Callable[[socket.socket], None] | None) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to ``netloc`` (not yet open) whose socket ``guard`` checks."""
+    if scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            netloc, timeout=timeout, context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(netloc, timeout=timeout)
+    if guard is not None:
+        connection._create_connection = guarded_connect(guard)  # type: ignore[attr-defined]
+    return connection
 
 _METADATA = (
     "This gateway does not call {host}: it is (or resolves to) a link-local or cloud metadata "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import ssl
 import threading
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
@@ -22,7 +21,7 @@ from cachetools import TTLCache
 from app.base.errors import ConnectionFailed, OdooTimeout, PayloadTooLarge, ReportNeedsPassword
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
-from app.odoo.urlpolicy import guarded_connect
+from app.odoo.urlpolicy import guarded_connection
 from app.odoo.xmlrpc import TIMEOUT, UNREACHABLE
 
 
@@ -100,14 +99,7 @@ class WebSessions:
         return response.status, response.getheaders(), raw
 
     def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
-        if scheme == "https":
-            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                netloc, timeout=self.timeout, context=ssl.create_default_context())
-        else:
-            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
-        if self.guard is not None:
-            connection._create_connection = guarded_connect(self.guard)  # type: ignore[attr-defined]
-        return connection
+        return guarded_connection(scheme, netloc, self.timeout, self.guard)
 
 
 def _session_cookie(headers: list[tuple[str, str]]) -> str | None:
