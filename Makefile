@@ -23,7 +23,7 @@ test: $(STAMP)
 # Long fuzzing runs: hypothesis, then schemathesis on /openapi.json (short ones are part of `make test`).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n 2 -q tests/test_fuzz.py
-	SCHEMATHESIS_EXAMPLES=200 SCHEMATHESIS_SECONDS=900 $(BIN)/python -m pytest -q tests/test_schemathesis.py
+	SCHEMATHESIS_EXAMPLES=200 SCHEMATHESIS_SECONDS=900 SCHEMATHESIS_SEED=random $(BIN)/python -m pytest -q tests/test_schemathesis.py
 
 # 20,000+ requests at 64 concurrent clients against gunicorn and the double; fails on any error.
 load: $(STAMP)

@@ -79,7 +79,8 @@ def test_several_stamps_in_one_second_with_ids_out_of_stamp_order(api, admin_key
     first = feed(api, admin_key, since=start, limit=limit)
     records, _ = follow(api, admin_key, first["cursor"], limit=limit)
     ids = [r["id"] for r in first["records"] + records]
-    assert sorted(ids) == sorted(made) and len(ids) == 4
+    # An earlier attempt in the same second adds its records too: each id once, all of ours.
+    assert len(ids) == len(set(ids)) and sorted(i for i in ids if i in made) == sorted(made)
 
 
 def test_the_lag_holds_back_recent_changes(api, admin_key) -> None:
