@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,19 @@ def wait_healthy(process: subprocess.Popen, base: str) -> None:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise AssertionError("gunicorn did not become healthy")
+
+
+@contextmanager
+def serving(env_extra: dict[str, str]) -> Iterator[str]:
+    """A healthy gunicorn with ``env_extra`` for the block; its base URL; killed afterwards."""
+    process, base = start_gunicorn(env_extra)
+    try:
+        wait_healthy(process, base)
+        yield base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import serving
 
 pytestmark = pytest.mark.slow
 
@@ -21,14 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def served(odoo_server) -> Iterator[str]:
     """One gunicorn for the module: the MCP client's tests only read or are refused."""
-    process, base = start_gunicorn({})
-    try:
-        wait_healthy(process, base)
+    with serving({}) as base:
         yield base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
 
 
 @pytest.fixture

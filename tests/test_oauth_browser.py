@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.oauth_flow import authorize_path, pkce, query_of
-from tests.test_gunicorn import free_port, start_gunicorn, wait_healthy
+from tests.test_gunicorn import free_port, serving
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
@@ -52,16 +52,10 @@ def callback() -> Iterator[str]:
 
 @pytest.fixture
 def served(odoo, tmp_path) -> Iterator[str]:
-    process, base = start_gunicorn({"OAUTH_ENABLED": "true", "OAUTH_MAX_SCOPE": "res.partner:RW,*:R",
+    with serving({"OAUTH_ENABLED": "true", "OAUTH_MAX_SCOPE": "res.partner:RW,*:R",
                                     "OAUTH_DB": str(tmp_path / "oauth.sqlite3"),
-                                    "REVOCATION_DB": str(tmp_path / "revoked.sqlite3")})
-    try:
-        wait_healthy(process, base)
+                                    "REVOCATION_DB": str(tmp_path / "revoked.sqlite3")}) as base:
         yield base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
 
 
 @pytest.fixture

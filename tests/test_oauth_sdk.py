@@ -27,7 +27,7 @@ from mcp.shared.auth import (
 )
 
 from tests.oauth_flow import REDIRECT, hidden_fields, query_of
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import serving
 
 pytestmark = pytest.mark.slow
 
@@ -36,15 +36,9 @@ pytestmark = pytest.mark.slow
 def served(odoo_server, tmp_path_factory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("oauth") / "oauth.sqlite3"
     revoked = db.parent / "revoked.sqlite3"
-    process, base = start_gunicorn({"OAUTH_ENABLED": "true", "OAUTH_MAX_SCOPE": "*:RW", "OAUTH_DB": str(db),
-                                    "REVOCATION_DB": str(revoked)})
-    try:
-        wait_healthy(process, base)
+    with serving({"OAUTH_ENABLED": "true", "OAUTH_MAX_SCOPE": "*:RW", "OAUTH_DB": str(db),
+                                    "REVOCATION_DB": str(revoked)}) as base:
         yield base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
 
 
 class MemoryStorage:
