@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _add_oauth(app: Flask, settings: Settings) -> None:
     """The OAuth sign-in for MCP clients (OAUTH_ENABLED): its store, its flows and its routes."""
     from app.api.blueprints import oauth
-    from app.core.oauth import OAuthService
+    from app.core.oauth.flows import OAuthService
     from app.stores.oauth import build_oauth_store
 
     store = build_oauth_store(settings.redis_url, settings.oauth_db)

@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.access.keys import Credentials, KeyClaims, KeyRing
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = Fernet.generate_key()

@@ -9,9 +9,9 @@ import schemathesis
 from marshmallow import ValidationError
 
 from app.base.errors import ScopeInvalid
-from app.core.changes import parse_time
+from app.core.access.scopes import SCOPE_PATTERN, Scope
+from app.core.automations.changes import parse_time
 from app.core.fields import _check_arity
-from app.core.scopes import SCOPE_PATTERN, Scope
 
 
 def _domains(value: Any) -> list:

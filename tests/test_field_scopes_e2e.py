@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
+from app.core.access.fieldpolicy import FieldArgs
 from app.core.tools import SearchArgs, Tool, ToolArgs, ToolRegistry
 from sandbox.models import MODELS
 from tests.conftest import ADMIN_API_KEY

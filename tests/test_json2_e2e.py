@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.base.errors import AuthFailed, ConnectionFailed, NotFound, OdooAccessError, OdooError
-from app.core.keys import KeyClaims
+from app.core.access.keys import KeyClaims
 from app.odoo.json2 import _answer, named_arguments
 from tests.conftest import ADMIN_API_KEY, Api
 

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app.base.errors import AuthFailed, KeyExpired
-from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.access.keys import Credentials, KeyClaims, KeyRing
 
 CREDS = Credentials("http://odoo.test", "demo", "admin", "s3cret-password")
 

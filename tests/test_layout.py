@@ -71,3 +71,51 @@ def test_every_folder_says_what_it_holds():
 def test_no_module_left_flat_beside_the_folders():
     flat = sorted(p.name for p in APP.glob("*.py"))
     assert flat == ["__init__.py", "cli.py"]
+
+
+# Inside app/core: each wing (a sub-folder) and the call machinery at the top import one way,
+# access <- machinery <- (automations, oauth) <- gateway, so no wing imports one that imports it back.
+CORE = APP / "core"
+CORE_ALLOWED = {
+    "access": set(),
+    "machinery": {"access"},
+    "automations": {"access", "machinery"},
+    "oauth": {"access", "machinery"},
+    "gateway": {"access", "machinery", "automations", "oauth"},
+}
+
+
+def _core_part(path: pathlib.Path) -> str:
+    rel = path.relative_to(CORE)
+    if len(rel.parts) > 1:
+        return rel.parts[0]
+    return "gateway" if rel.stem == "gateway" else "machinery"
+
+
+def _core_part_of_name(name: str) -> str | None:
+    parts = name.split(".")
+    if parts[:2] != ["app", "core"] or len(parts) < 3:
+        return None
+    if (CORE / parts[2]).is_dir():
+        return parts[2]
+    return "gateway" if parts[2] == "gateway" else "machinery"
+
+
+def test_core_wings_are_known_and_import_one_way():
+    wings = {p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert wings == set(CORE_ALLOWED) - {"machinery", "gateway"}
+    wrong = []
+    for path in sorted(CORE.rglob("*.py")):
+        if path.name == "__init__.py" and path.parent == CORE:
+            continue
+        own = _core_part(path)
+        for name in _imports(path):
+            other = _core_part_of_name(name)
+            if other and other != own and other not in CORE_ALLOWED[own]:
+                wrong.append(f"{path.relative_to(APP.parent)} ({own}) imports {name} ({other})")
+    assert not wrong, wrong
+
+
+def test_core_top_stays_small():
+    top = sorted(p.name for p in CORE.glob("*.py") if p.name != "__init__.py")
+    assert len(top) <= 8, top

@@ -166,7 +166,7 @@ def test_the_key_may_come_in_x_api_key(client, admin_key) -> None:
 
 def test_an_expired_key_is_401_key_expired(client, api, monkeypatch) -> None:
     key = api.key(expires_in=60)
-    import app.core.keys as keys
+    import app.core.access.keys as keys
 
     real = keys.time.time
     monkeypatch.setattr(keys.time, "time", lambda: real() + 120)

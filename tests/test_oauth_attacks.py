@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.core.oauth_clients import OAuthError
+from app.core.oauth.clients import OAuthError
 from tests.oauth_flow import REDIRECT, Flow, authorize_path, login_form, pkce, query_of
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.scope_bounds import restricted, within
-from app.core.scopes import LETTERS, Scope
+from app.core.access.scope_bounds import restricted, within
+from app.core.access.scopes import LETTERS, Scope
 
 
 @pytest.mark.parametrize(

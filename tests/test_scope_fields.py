@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.base.errors import ScopeInvalid
-from app.core.scopes import Scope
+from app.core.access.scopes import Scope
 from tests.oauth_flow import Flow, pkce
 
 

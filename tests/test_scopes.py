@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.base.errors import ScopeInvalid
-from app.core.scopes import Scope
+from app.core.access.scopes import Scope
 
 SCOPE = "res.partner:RWD,sale.order:RW,product.*:R,sale.*:W,sale.order.line.*:D,res.users:,*:R"
 

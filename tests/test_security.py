@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from app.core.keys import Credentials, KeyClaims, KeyRing
+from app.core.access.keys import Credentials, KeyClaims, KeyRing
 from tests.conftest import SECRET
 from tests.test_errors_e2e import assert_error
 

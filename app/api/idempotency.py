@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, current_app, g, request
 
 from app.base.errors import GatewayError, InvalidRequest
-from app.core import idempotency as idem
+from app.core.automations import idempotency as idem
 
 
 def once(key_id: str, work: Callable[[], dict], body: bytes | None = None) -> Response | dict:

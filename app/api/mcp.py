@@ -26,8 +26,8 @@ from typing import Any
 from app.api.idempotency import mcp_once
 from app.base import jsondepth
 from app.base.errors import GatewayError, InvalidRequest, ToolNotFound
-from app.core.keys import KeyClaims
-from app.core.scopes import Scope
+from app.core.access.keys import KeyClaims
+from app.core.access.scopes import Scope
 
 log = logging.getLogger("odoo_gateway")
 

@@ -26,9 +26,9 @@ from marshmallow import Schema
 from app.api import file_responses, responses  # noqa: F401 - file_responses registers results
 from app.api import openapi_examples as examples
 from app.base import __version__
+from app.core.access.scopes import MODEL_NAME
 from app.core.fields import value_schema
 from app.core.schemas import RevokeSchema
-from app.core.scopes import MODEL_NAME
 
 Body = type[Schema] | Schema | dict | str | None
 _ERRORS = {

@@ -1,1 +1,1 @@
-"""Use cases, free of Flask: gateway, tools, arguments, methods, batches, scopes, keys (imports odoo)."""
+"""Use cases, free of Flask: call machinery at the top; wings access/, automations/, oauth/."""

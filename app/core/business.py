@@ -16,8 +16,8 @@ from marshmallow import fields as ma
 
 from app.base.errors import OdooError
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
-from app.core.scopes import METHOD_NAME
+from app.core.access.fieldpolicy import FieldArgs
+from app.core.access.scopes import METHOD_NAME
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 # Methods that read or change records the way a dedicated tool does: ``call`` needs their letter.

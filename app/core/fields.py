@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from app.core.scopes import MODEL_NAME
+from app.core.access.scopes import MODEL_NAME
 
 MAX_ID = 2**31 - 1  # Odoo ids travel as XML-RPC <int>, which is 32-bit
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -12,18 +12,18 @@ from typing import Any
 
 from app.base.config import Settings
 from app.base.errors import AuthFailed, InvalidRequest, KeyRevoked, PermissionDenied
+from app.core.access.fieldpolicy import FieldCatalog, FieldGuard
+from app.core.access.keys import Credentials, KeyClaims, KeyRing
+from app.core.access.scopes import Scope
+from app.core.automations.changes import change_tools
+from app.core.automations.chatter import CHATTER_TOOLS
+from app.core.automations.files import file_tools
+from app.core.automations.reports import report_tools
+from app.core.automations.upserts import UPSERT_TOOLS
+from app.core.automations.wizards import WIZARD_TOOLS
 from app.core.business import BUSINESS_TOOLS
-from app.core.changes import change_tools
-from app.core.chatter import CHATTER_TOOLS
-from app.core.fieldpolicy import FieldCatalog, FieldGuard
-from app.core.files import file_tools
-from app.core.keys import Credentials, KeyClaims, KeyRing
 from app.core.lean import bound
-from app.core.reports import report_tools
-from app.core.scopes import Scope
 from app.core.tools import TOOLS, ToolRegistry
-from app.core.upserts import UPSERT_TOOLS
-from app.core.wizards import WIZARD_TOOLS
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.json2 import Json2Connector, choose_transport
 from app.odoo.jsonrpc import JsonRpcConnector

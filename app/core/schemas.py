@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.base.errors import InvalidRequest
 from app.core import fields as odoo_fields
-from app.core.scopes import SCOPE_PATTERN
+from app.core.access.scopes import SCOPE_PATTERN
 
 _NON_EMPTY = validate.Length(min=1, max=512)
 MAX_EXPIRES_IN = 100 * 366 * 86400

@@ -18,7 +18,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
+from app.core.access.fieldpolicy import FieldArgs
 from app.core.schemas import summarize
 
 # odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.

@@ -1,6 +1,6 @@
 """OAuth state with time limits: registered clients, one-time codes, used refresh tokens, chains.
 
-A small key-value interface with TTLs, so that the flows (``app.core.oauth``) read the same on
+A small key-value interface with TTLs, so that the flows (``app.core.oauth.flows``) read the same on
 both stores; every entry expires, and values are opaque strings (sealed by the caller when they
 carry secrets):
 

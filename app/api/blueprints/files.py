@@ -20,7 +20,7 @@ from app.api.openapi import documented
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import InvalidRequest, PayloadTooLarge
-from app.core.files import BASE64
+from app.core.automations.files import BASE64
 
 bp = Blueprint("files", __name__)
 _ERRORS = (400, 401, 403, 404, 413, 422, 502, 503, 504)

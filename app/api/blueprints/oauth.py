@@ -1,5 +1,5 @@
 """OAuth 2.1 for MCP clients (registered only with OAUTH_ENABLED): discovery, registration, the
-sign-in page, tokens and revocation. The flows live in ``app.core.oauth``; this is the HTTP face.
+sign-in page, tokens and revocation. The flows live in ``app.core.oauth.flows``; this is the HTTP face.
 
 The sign-in page is server-rendered with no external assets and no script; it is never framed
 (CSP ``frame-ancestors 'none'``, ``X-Frame-Options: DENY``), carries a CSRF token (a cookie and a
@@ -16,9 +16,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, redirect, render
 
 from app.api.web import note, parse_json, public_url
 from app.base.errors import GatewayError
-from app.core.oauth import OAuthService, PageError, Pending, RedirectError
-from app.core.oauth_clients import OAuthError, resource_metadata, server_metadata
-from app.core.scope_bounds import restricted
+from app.core.access.scope_bounds import restricted
+from app.core.oauth.clients import OAuthError, resource_metadata, server_metadata
+from app.core.oauth.flows import OAuthService, PageError, Pending, RedirectError
 
 bp = Blueprint("oauth", __name__, template_folder="../templates")
 CSRF_COOKIE = "oauth_csrf"

@@ -13,7 +13,7 @@ from app.api.responses import BatchResultSchema, ToolListSchema
 from app.api.security import limit_key
 from app.api.web import api_key_from_headers, json_body, note
 from app.base.errors import GatewayError
-from app.core import idempotency as idem
+from app.core.automations import idempotency as idem
 from app.core.batch import BatchSchema, batch_schema, run_batch
 from app.core.schemas import load, load_call
 

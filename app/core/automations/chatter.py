@@ -11,8 +11,8 @@ from marshmallow import fields as ma
 from marshmallow import validate
 
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
-from app.core.files import record_id
+from app.core.access.fieldpolicy import FieldArgs
+from app.core.automations.files import record_id
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 SUBTYPES = {"note": "mail.mt_note", "comment": "mail.mt_comment"}

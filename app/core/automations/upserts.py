@@ -19,7 +19,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import Conflict, InvalidRequest, OdooAccessError, OdooError
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
+from app.core.access.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs
 
 _XID = re.compile(r"^(?:[A-Za-z0-9_]+\.)?[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")

@@ -6,7 +6,7 @@ Grammar (CONTRACT.md section 3, extended with X for business methods)::
     entry   := pattern ":" letters
     pattern := MODEL | PREFIX ".*" | "*"
     letters := any of R, W, D, X (case-insensitive, each at most once; empty denies)
-    R, W    := "R" | "R[" fields "]"  (and W alike)     fields: see app.core.fieldrules
+    R, W    := "R" | "R[" fields "]"  (and W alike)     fields: see app.core.access.fieldrules
     X       := "X" | "X(" method ("|" method)* ")"     methods: public names, each at most once
 
 ``X`` alone grants every public method through the ``call`` tool; ``X(action_confirm|action_cancel)``
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from app.base.errors import ScopeInvalid
-from app.core.fieldrules import ALWAYS_READABLE, BRACKETS, FieldRule, parse_rule, split_entries
+from app.core.access.fieldrules import ALWAYS_READABLE, BRACKETS, FieldRule, parse_rule, split_entries
 
 LETTERS = "RWDX"
 MODEL_NAME = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")

@@ -10,8 +10,8 @@ than letters and methods.
 
 from __future__ import annotations
 
-from app.core.fieldrules import rule_within
-from app.core.scopes import LETTERS, Grant, Scope
+from app.core.access.fieldrules import rule_within
+from app.core.access.scopes import LETTERS, Grant, Scope
 
 # Not a character of model names: a probe under a prefix matches no longer pattern nor exact name.
 _PROBE = "~"

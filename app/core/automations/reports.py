@@ -17,7 +17,7 @@ from marshmallow import validate
 
 from app.base.errors import PayloadTooLarge
 from app.core import fields as odoo_fields
-from app.core.files import ATTACHMENT, _meta
+from app.core.automations.files import ATTACHMENT, _meta
 from app.core.tools import OdooCall, Tool, ToolArgs
 
 # reports whose PDF Odoo stores on the record, and the many2one naming the stored attachment
@@ -52,7 +52,7 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
                  "GET /reports/{model}/{report}/{ids}).", ReportArgs, run, example={
                      "model": "account.move", "ids": [1], "report": "account.report_invoice"}),)
     # No FieldArgs: a report prints any field of the record and of related records, so a key with
-    # field rules cannot run it (app/core/fieldpolicy.py closes undeclared tools).
+    # field rules cannot run it (app/core/access/fieldpolicy.py closes undeclared tools).
 
 
 def _stored(odoo: OdooCall, a: dict, max_bytes: int) -> dict | None:

@@ -21,7 +21,7 @@ from cachetools import LRUCache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from app.base.errors import AuthFailed, KeyExpired
-from app.core.scopes import Scope
+from app.core.access.scopes import Scope
 from app.odoo.credentials import Credentials
 
 _FORMAT = 1

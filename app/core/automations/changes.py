@@ -25,7 +25,7 @@ from marshmallow import fields as ma
 
 from app.base.errors import InvalidRequest
 from app.core import fields as odoo_fields
-from app.core.fieldpolicy import FieldArgs
+from app.core.access.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit
 
 ODOO_FORMAT = "%Y-%m-%d %H:%M:%S"

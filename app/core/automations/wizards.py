@@ -15,8 +15,8 @@ from marshmallow import fields as ma
 
 from app.base.errors import OdooError
 from app.core import fields as odoo_fields
+from app.core.access.fieldpolicy import FieldArgs
 from app.core.business import _NONE_FAULT, METHOD_LETTERS, CallArgs
-from app.core.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from cachetools import TTLCache
 
 from app.base.errors import InvalidRequest, PermissionDenied
-from app.core.scopes import Scope
+from app.core.access.scopes import Scope
 
 Describe = Callable[[str], dict[str, dict]]  # model -> {field name: {"type", "relation"}}
 _MEASURE = re.compile(r"^(\w+)(?::\w+(?:\((\w+)\))?)?$")

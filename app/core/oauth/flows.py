@@ -31,11 +31,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from app.base.config import ConfigError, Settings
 from app.base.errors import GatewayError, ScopeInvalid
-from app.core.keys import Credentials, KeyClaims
-from app.core.oauth_clients import ClientRegistry, OAuthError, registered
+from app.core.access.keys import Credentials, KeyClaims
+from app.core.access.scope_bounds import within
+from app.core.access.scopes import Scope
+from app.core.oauth.clients import ClientRegistry, OAuthError, registered
 from app.core.schemas import GenerateSchema, load
-from app.core.scope_bounds import within
-from app.core.scopes import Scope
 from app.stores.oauth import OAuthStore
 
 CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43,128}$")

@@ -1,0 +1,1 @@
+"""What a key may do: the scope grammar, field rules and their enforcement, scope bounds, Fernet keys."""
