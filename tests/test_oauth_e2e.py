@@ -215,7 +215,9 @@ def test_an_issuer_with_a_path_has_path_suffixed_metadata(make_app, tmp_path) ->
     found = client.get("/.well-known/oauth-authorization-server/odoo-gw")
     assert found.status_code == 200 and found.get_json()["issuer"] == "https://example.com/odoo-gw"
     assert found.get_json()["token_endpoint"] == "https://example.com/odoo-gw/oauth/token"
-    assert client.get("/.well-known/oauth-authorization-server").status_code == 404
+    # PREFIX/.well-known/oauth-authorization-server arrives with the prefix stripped by the proxy.
+    assert client.get("/.well-known/oauth-authorization-server").get_json() == found.get_json()
+    assert client.get("/.well-known/oauth-authorization-server/other").status_code == 404
     resource = client.get("/.well-known/oauth-protected-resource/mcp").get_json()
     assert resource["resource"] == "https://example.com/odoo-gw/mcp"
 

@@ -30,16 +30,35 @@ def service() -> OAuthService:
 
 
 @bp.get("/.well-known/oauth-protected-resource")
-@bp.get("/.well-known/oauth-protected-resource/mcp")
-def protected_resource() -> Response:
-    return jsonify(resource_metadata(public_url()))
+@bp.get("/.well-known/oauth-protected-resource/<path:suffix>")
+def protected_resource(suffix: str = "") -> Response:
+    """RFC 9728's metadata of /mcp: at the root, and with the resource's path inserted.
+
+    Behind a path prefix the proxy strips, clients ask ``/.well-known/oauth-protected-resource/
+    PREFIX/mcp`` at the host's root (routed here unchanged) or ``PREFIX/.well-known/...`` (stripped).
+    """
+    issuer = public_url()
+    prefix = urlsplit(issuer).path.strip("/")
+    if suffix.strip("/") not in {"", "mcp", prefix, f"{prefix}/mcp".lstrip("/")}:
+        raise OAuthError("not_found", f"This gateway's resource metadata is at {issuer}"
+                         "/.well-known/oauth-protected-resource/mcp.", 404)
+    return jsonify(resource_metadata(issuer))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
 @bp.get("/.well-known/oauth-authorization-server/<path:suffix>")
+@bp.get("/.well-known/openid-configuration")
+@bp.get("/.well-known/openid-configuration/<path:suffix>")
 def authorization_server(suffix: str = "") -> Response:
+    """RFC 8414's metadata, at each address clients derive from an issuer with a path.
+
+    ``/.well-known/oauth-authorization-server/PREFIX`` and ``/.well-known/openid-configuration/
+    PREFIX`` (RFC 8414 sections 3 and 5) come from the host's root unchanged; ``PREFIX/.well-known/
+    openid-configuration`` (OpenID Connect Discovery's form) arrives with the prefix stripped. The
+    OpenID addresses answer the same OAuth document: this gateway issues no ID tokens.
+    """
     issuer = public_url()
-    if suffix.strip("/") != urlsplit(issuer).path.strip("/"):
+    if suffix.strip("/") not in {"", urlsplit(issuer).path.strip("/")}:
         raise OAuthError("not_found", f"The authorization server's metadata is at {issuer}.", 404)
     return jsonify(server_metadata(issuer))
 
