@@ -97,7 +97,8 @@ def sign_in() -> Response:
                         "from your assistant and sign in again.")
     oauth = service()
     pending = oauth.open_pending(form.get("request", ""), csrf)
-    values = {name: form.get(name, "").strip() for name in ("url", "database", "username")}
+    # A pinned Odoo or database is used whatever the form says (the page does not show those fields).
+    values = {**{name: form.get(name, "").strip() for name in ("url", "database", "username")}, **oauth.fixed}
     scope = form.get("scope_custom", "") if form.get("scope") == "custom" else form.get("scope", "")
     login = {**values, "password": form.get("password", "")}
     try:
@@ -175,7 +176,7 @@ def _page(pending: Pending, csrf: str, values: dict, message: str | None, status
     chosen = values.get("scope") or pending.requested_scope or choices[0][1]
     html = render_template(
         "oauth/signin.html", pending=pending, csrf=csrf, sealed=service().seal_pending(pending, csrf),
-        values=values, message=message, choices=choices, chosen=chosen, nonce=nonce,
+        values=values, message=message, choices=choices, chosen=chosen, nonce=nonce, fixed=service().fixed,
         custom=chosen not in [value for _, value in choices], max_scope=str(service().max_scope),
         redirect_host=urlsplit(pending.redirect_uri).netloc,
     )
