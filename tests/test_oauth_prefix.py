@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -170,6 +173,85 @@ def test_the_sdk_signs_in_through_the_prefix_stripping_proxy(proxied, odoo) -> N
     assert "GET /.well-known/oauth-authorization-server/odoo-gw 200" in asked, asked
     assert "POST /odoo-gw/oauth/register 201" in asked, asked
     assert not [line for line in asked if line.endswith(" 404")], asked
+
+
+MCP_REMOTE_DIRS = (Path.home() / ".cache" / "odoo-gateway-ci" / "npm" / "node_modules" / ".bin",)
+
+
+def mcp_remote_client() -> str | None:
+    """mcp-remote's test client: MCP_REMOTE_CLIENT, on PATH, or where .ci/run installs it."""
+    given = os.environ.get("MCP_REMOTE_CLIENT")
+    if given:
+        return given
+    return shutil.which("mcp-remote-client") or shutil.which("mcp-remote-client", path=os.pathsep.join(
+        str(folder) for folder in MCP_REMOTE_DIRS))
+
+
+class Output:
+    """A process's output lines, read in a thread; ``wait_for`` a line matching a pattern."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.thread.start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            with self.changed:
+                self.lines.append(line.rstrip("\n"))
+                self.changed.notify_all()
+
+    def wait_for(self, pattern: str, seconds: float = 60) -> re.Match:
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + seconds
+        with self.changed:
+            while True:
+                found = next((m for m in map(regex.search, self.lines) if m), None)
+                left = deadline - time.monotonic()
+                if found or left <= 0 or not self.thread.is_alive():
+                    assert found, "\n".join(self.lines[-40:])
+                    return found
+                self.changed.wait(left)
+
+
+def callback(location: str) -> int:
+    """GET the client's callback; it listens only once it has shown the sign-in URL."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return requests.get(location, timeout=10).status_code
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_mcp_remote_signs_in_through_the_prefix_stripping_proxy(proxied, odoo, tmp_path) -> None:
+    """`mcp-remote` (npm, the stdio bridge of Claude Desktop) through the documented nginx."""
+    client = mcp_remote_client()
+    if client is None:
+        pytest.skip("mcp-remote is not installed (.ci/run installs it with npm when npm is there)")
+    public, _ = proxied
+    # BROWSER=true: the opener succeeds without a browser; the test reads the URL mcp-remote prints.
+    env = {**os.environ, "BROWSER": "true", "MCP_REMOTE_CONFIG_DIR": str(tmp_path)}
+    process = subprocess.Popen([client, public + "/mcp", str(free_port())], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                               start_new_session=True)
+    try:
+        output = Output(process)
+        url = output.wait_for(re.escape(public) + r"/oauth/authorize\?\S+").group(0)
+        location = Person(odoo.url)._sign_in(url)
+        assert callback(location) == 200
+        output.wait_for(r'"name": "search_read"')
+    finally:
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        process.stdout.close()
 
 
 def test_the_docs_show_the_proxy_rules_that_are_tested() -> None:
