@@ -17,7 +17,7 @@ def test_oauth_defaults() -> None:
     assert (s.oauth_enabled, s.public_url, s.oauth_max_scope, s.oauth_db) == (False, None, "*:R", None)
     assert (s.oauth_access_ttl_seconds, s.oauth_refresh_ttl_seconds, s.oauth_code_ttl_seconds) == (
         3600, 30 * 86400, 60)
-    assert (s.oauth_max_clients, s.oauth_rate_limit) == (1000, "20/minute")
+    assert (s.oauth_max_clients, s.oauth_rate_limit) == (1000, "20/minute;100/hour")
     assert (s.oauth_register_rate_limit, s.oauth_odoo_database) == ("60/minute", None)
 
 
