@@ -336,7 +336,8 @@ def _has_text(value: Any) -> bool:
 
 
 def _leaf(leaf: list) -> str:
-    return "[" + ", ".join(json.dumps(part, default=str) for part in leaf) + "]"
+    """The leaf as the caller wrote it, its value left out (it was the caller's own text)."""
+    return f"[{json.dumps(leaf[0])}, {json.dumps(str(leaf[1]))}, ...]"
 
 
 def _visible(record: dict, readable: Callable[[str], bool]) -> dict:
