@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.core.access.keys import Credentials, KeyClaims
 from tests.conftest import ADMIN_API_KEY
 from tests.mcp_rpc import Rpc
 
@@ -328,3 +329,24 @@ def test_keys_without_field_rules_send_any_context(api, transport: str, planted:
 
 def _stored(api, rid: int) -> dict:
     return next(record for record in api.odoo.records("demo", P) if record["id"] == rid)
+
+
+@pytest.mark.parametrize("context", [{"show_vat": True}, {"default_ref": "x"}, {"active_id": 2}])
+def test_a_key_with_field_rules_is_not_minted_with_a_context_that_shows_fields(api, context: dict) -> None:
+    response = api.generate(scope=SCOPE, context={"lang": "fr_FR", **context})
+    assert response.status_code == 400, response.json
+    assert repr(next(iter(context))) in response.json["error"]
+    assert api.generate(scope=SCOPE, context={"lang": "fr_FR", "tz": "UTC"}).status_code == 200
+    assert api.generate(scope="res.partner:RW,*:R", context=context).status_code == 200  # no rules
+
+
+def test_a_key_minted_earlier_with_such_a_context_is_refused_at_call_time(api, planted: Planted) -> None:
+    gateway = api.client.application.extensions["gateway"]
+    claims = KeyClaims.new(Credentials(api.odoo.url, "demo", "admin", "admin"), SCOPE, None,
+                           {"show_vat": True})
+    key = gateway.keyring.seal(claims)
+    api.odoo.clear_calls()
+    response = api.call(key, "read", model=P, ids=[4], fields=["parent_id"])
+    assert response.status_code == 403 and "key's own context key 'show_vat'" in response.json["error"]
+    assert planted.vat not in response.get_data(as_text=True)
+    assert {call.model_method for call in api.odoo_calls()} <= {"fields_get"}

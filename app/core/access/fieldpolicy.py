@@ -75,6 +75,22 @@ class FieldCatalog:
         return found
 
 
+def check_key_context(scope: Scope, context: dict | None) -> None:
+    """At minting: a key with field rules may carry only the context keys that show no field.
+
+    A key's context goes with every call (``default_<field>`` would write that field on every
+    record any call creates, ``show_vat`` would show VAT numbers in every display name), so the
+    call-time allow-list holds for it too, without defaults or active records."""
+    if not scope.field_restricted:
+        return
+    unsafe = sorted(key for key in context or {} if key not in SAFE_CONTEXT)
+    if unsafe:
+        raise InvalidRequest(
+            f"A key whose scope has field rules may carry only the context keys "
+            f"{', '.join(sorted(SAFE_CONTEXT))}: {', '.join(map(repr, unsafe))} could show or write "
+            "hidden fields (docs/scopes.md). Send defaults in a call's context instead.")
+
+
 def denied(message: str) -> PermissionDenied:
     return PermissionDenied(message + " Mint a key whose scope allows it (docs/scopes.md).")
 
@@ -243,7 +259,8 @@ class FieldGuard:
                          f"{_leaf(leaf)} compares the relational field {parts[-1]!r} with text: "
                          f"{_NAME_SEARCH_HINT}")
 
-    def context(self, context: dict, written: set[str], runs_method: bool) -> None:
+    def context(self, context: dict, written: set[str], runs_method: bool,
+                source: str = "context key") -> None:
         """A key with field rules sends only context keys that change no field's visibility.
 
         ``default_<field>`` writes ``<field>`` on every record the call creates: it must pass the
@@ -258,9 +275,9 @@ class FieldGuard:
                 if not hidden:
                     continue
                 raise denied(f"This API key's scope ({self.rules}) does not let it write {field!r} "
-                             f"on {', '.join(map(repr, hidden))}, which the context key {key!r} "
+                             f"on {', '.join(map(repr, hidden))}, which the {source} {key!r} "
                              "sets on every record the call creates.")
-            raise denied(f"This API key's scope ({self.rules}) has field rules, and the context key "
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and the {source} "
                          f"{key!r} is not one it may send: context can reveal or write hidden "
                          "fields (show_email, default_<field>). Allowed: "
                          f"{', '.join(sorted(SAFE_CONTEXT))}; default_<field> for a writable field "
