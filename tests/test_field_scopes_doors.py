@@ -20,7 +20,7 @@ import pytest
 
 from app.core.access.keys import Credentials, KeyClaims
 from tests.conftest import ADMIN_API_KEY
-from tests.mcp_rpc import Rpc
+from tests.mcp_rpc import INIT_PARAMS, Rpc
 
 P, SO = "res.partner", "sale.order"
 # The key: ref, vat, street, phone, comment, company_registry of contacts are hidden.
@@ -350,3 +350,8 @@ def test_a_key_minted_earlier_with_such_a_context_is_refused_at_call_time(api, p
     assert response.status_code == 403 and "key's own context key 'show_vat'" in response.json["error"]
     assert planted.vat not in response.get_data(as_text=True)
     assert {call.model_method for call in api.odoo_calls()} <= {"fields_get"}
+
+
+def test_mcp_tells_an_assistant_how_to_filter_and_which_context_to_send(api) -> None:
+    told = Rpc(api.client, api.key(scope=SCOPE)).result("initialize", INIT_PARAMS)["instructions"]
+    assert "not by text or display_name" in told and "lang, tz, active_test" in told
