@@ -284,7 +284,7 @@ class BaseModel(ImportMixin):
 
     def write(self, ids, vals):
         """Write values on existing records."""
-        self.db.write(self.name, self._existing(ids), vals, self.uid, self.context)
+        self.db.write(self.name, self._existing(ids), vals, self.uid)
         return True
 
     def unlink(self, ids):

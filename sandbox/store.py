@@ -165,8 +165,7 @@ class Database:
             return float(value)
         return value if kind not in ("char", "text", "html") else str(value)
 
-    def apply_x2many(self, model: str, rid: int, field: Field, commands: Any, uid: int,
-                     context: dict | None = None) -> None:
+    def apply_x2many(self, model: str, rid: int, field: Field, commands: Any, uid: int) -> None:
         """Apply Odoo's x2many commands (or a plain id list) to one record."""
         if not isinstance(commands, (list, tuple)):
             raise ValueError(f"Wrong value for {model}.{field.name}: {commands!r}")
@@ -174,7 +173,7 @@ class Database:
         if all(isinstance(c, int) for c in commands):
             commands = [[6, 0, list(commands)]]
         for command in commands:
-            current = self._command(model, rid, field, list(command), current, uid, context)
+            current = self._command(model, rid, field, list(command), current, uid)
         self._check_ids(model, field, current)
         if field.type == "many2many":
             self.tables[model][rid][field.name] = current
@@ -187,15 +186,15 @@ class Database:
                 rec[inverse] = rid
 
     def _command(self, model: str, rid: int, field: Field, command: list, current: list,
-                 uid: int, context: dict | None = None) -> list:
+                 uid: int) -> list:
         """Apply one x2many command to the list of linked ids and return the new list."""
         code = command[0] if command else None
         arg = command[1] if len(command) > 1 else None
         if code == 0:
             extra = {field.relation_field: rid} if field.type == "one2many" else {}
-            return [*current, self.create(field.relation, {**command[2], **extra}, uid, context)]
+            return [*current, self.create(field.relation, {**command[2], **extra}, uid)]
         if code == 1:
-            self.write(field.relation, [arg], command[2], uid, context)
+            self.write(field.relation, [arg], command[2], uid)
             return current
         if code in (2, 3):
             if code == 2:
@@ -229,19 +228,19 @@ class Database:
             record["name"] = f"S{rid:05d}"
         self._require(model, record)
         table[rid] = record
-        for field, commands in x2many:
-            self.apply_x2many(model, rid, field, commands, uid, context)
+        for field, commands in x2many:  # (Odoo 18 gives x2many lines no context defaults)
+            self.apply_x2many(model, rid, field, commands, uid)
         return rid
 
-    def write(self, model: str, ids: list[int], vals: Any, uid: int, context: dict | None = None) -> None:
-        """Write the same values on existing records (x2many creations take the context's defaults)."""
+    def write(self, model: str, ids: list[int], vals: Any, uid: int) -> None:
+        """Write the same values on existing records."""
         stored, x2many = self.convert(model, vals, None)
         for rid in ids:
             record = self.tables[model][rid]
             self._require(model, {**record, **stored})
             record.update(stored, write_date=clock.stamp())
             for field, commands in x2many:
-                self.apply_x2many(model, rid, field, commands, uid, context)
+                self.apply_x2many(model, rid, field, commands, uid)
 
     def _require(self, model: str, record: dict) -> None:
         """Refuse a record whose required fields are empty."""
@@ -252,7 +251,7 @@ class Database:
 
 def context_defaults(model: str, context: dict | None) -> dict:
     """The context's ``default_<field>`` values for the fields ``model`` has (Odoo applies them to
-    every record a call creates, x2many lines included)."""
+    the records a call creates; on Odoo 18, not to x2many lines created with them)."""
     fields = MODELS[model].fields
     return {key[8:]: value for key, value in (context or {}).items()
             if key.startswith("default_") and key[8:] in fields}
