@@ -355,3 +355,17 @@ def test_a_key_minted_earlier_with_such_a_context_is_refused_at_call_time(api, p
 def test_mcp_tells_an_assistant_how_to_filter_and_which_context_to_send(api) -> None:
     told = Rpc(api.client, api.key(scope=SCOPE)).result("initialize", INIT_PARAMS)["instructions"]
     assert "not by text or display_name" in told and "lang, tz, active_test" in told
+
+
+@pytest.mark.parametrize(("scope", "tool", "arguments"), [
+    # a model without rules: its name search may follow relations into one with rules
+    (SCOPE, "name_search", {"model": "product.product", "name": "desk"}),
+    (SCOPE, "search_count", {"model": "product.product", "domain": [["display_name", "ilike", "desk"]]}),
+    # write rules alone make a key field-restricted too
+    ("res.partner:RW[email],*:R", "search_count", {"model": P, "domain": [["parent_id", "ilike", "@REF"]]}),
+    ("res.partner:RW[email],*:R", "read", {"model": P, "ids": [4], "context": {"show_vat": True}}),
+], ids=["name_search-text", "display_name-unruled-model", "w-rules-filter", "w-rules-context"])
+def test_every_model_is_closed_for_a_key_with_field_rules(api, transport: str, kind: str, planted: Planted,
+                                                          scope: str, tool: str, arguments: dict) -> None:
+    face = _face(api, transport, kind, scope)
+    _refused(api, face, planted, tool, _args(arguments, planted), "field rules")
