@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import replace
 
 from .models import MODELS, Field, _model
 
@@ -132,8 +133,7 @@ SPECS = (
 MODELS.update({spec.name: spec for spec in SPECS})
 for _name in ("res.partner", "sale.order"):  # mail.thread models gain message_post
     _spec = MODELS[_name]
-    MODELS[_name] = type(_spec)(_spec.name, _spec.description, _spec.order, _spec.fields,
-                                (*_spec.methods, *_THREAD))
+    MODELS[_name] = replace(_spec, methods=(*_spec.methods, *_THREAD))
 _sale = MODELS["sale.order"]
 _sale.fields["invoice_status"] = Field(
     "invoice_status", "selection", "Invoice Status", readonly=True, default="no", selection=(
