@@ -15,10 +15,12 @@ from typing import Any
 from marshmallow import fields as ma
 from marshmallow import validate
 
-from app.base.errors import PayloadTooLarge
+from app.base.errors import InvalidRequest, NotFound, OdooAccessError, OdooError, PayloadTooLarge
 from app.core import fields as odoo_fields
-from app.core.automations.files import ATTACHMENT, _meta
+from app.core.automations.files import ATTACHMENT, _meta, must_exist
+from app.core.batch import StrictBoolean
 from app.core.tools import OdooCall, Tool, ToolArgs
+from app.odoo.websession import ReportRefused
 
 # reports whose PDF Odoo stores on the record, and the many2one naming the stored attachment
 STORED = {("account.move", "account.report_invoice"): "invoice_pdf_report_id",
@@ -32,7 +34,7 @@ class ReportArgs(ToolArgs):
                        "(module.name, e.g. account.report_invoice)."), metadata={
         "description": "Report name, e.g. account.report_invoice or sale.report_saleorder",
         "example": "account.report_invoice"})
-    stored = ma.Boolean(load_default=True, metadata={
+    stored = StrictBoolean(load_default=True, metadata={
         "description": "Return the PDF Odoo stored for the record when there is one (default true)"})
 
 
@@ -42,7 +44,11 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
     def run(odoo: OdooCall, a: dict) -> dict:
         found = _stored(odoo, a, max_bytes) if a["stored"] else None
         if found is None:
-            raw = web.report_pdf(odoo.credentials, a["report"], a["ids"])  # type: ignore[attr-defined]
+            try:
+                raw = web.report_pdf(odoo.credentials, a["report"], a["ids"])  # type: ignore[attr-defined]
+            except ReportRefused:
+                _diagnose(odoo, a)  # a caller's mistake is a 4xx, not an outage n8n retries
+                raise
             name = f"{a['report']}-{'-'.join(map(str, a['ids']))}.pdf"
             found = {"name": name, "source": "rendered", "data": base64.b64encode(raw).decode(),
                      "file_size": len(raw), "attachment_id": None}
@@ -53,6 +59,22 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
                      "model": "account.move", "ids": [1], "report": "account.report_invoice"}),)
     # No FieldArgs: a report prints any field of the record and of related records, so a key with
     # field rules cannot run it (app/core/access/fieldpolicy.py closes undeclared tools).
+
+
+def _diagnose(odoo: OdooCall, a: dict) -> None:
+    """Raise a 4xx naming what is wrong when records are missing or the report is unknown."""
+    must_exist(odoo, a["model"], *a["ids"])
+    try:
+        rows = odoo("search_read", [[["report_name", "=", a["report"]]]], {"fields": ["model"],
+                    "limit": 1}, model="ir.actions.report")
+    except (OdooAccessError, OdooError):
+        return  # the user may not read report definitions: the 502 says what to check
+    if not rows:
+        raise NotFound(f"Odoo has no report {a['report']!r}: use a report's technical name, e.g. "
+                       "account.report_invoice (invoices) or sale.report_saleorder (orders).")
+    if rows[0].get("model") != a["model"]:
+        raise InvalidRequest(f"Report {a['report']!r} prints {rows[0].get('model')} records, "
+                             f"not {a['model']}.")
 
 
 def _stored(odoo: OdooCall, a: dict, max_bytes: int) -> dict | None:
