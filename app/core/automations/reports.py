@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import fields as ma
 from marshmallow import validate
 
-from app.base.errors import InvalidRequest, NotFound, OdooAccessError, OdooError, PayloadTooLarge
+from app.base.errors import InvalidRequest, NotFound, OdooAccessError, PayloadTooLarge
 from app.core import fields as odoo_fields
 from app.core.automations.files import ATTACHMENT, _meta, must_exist
 from app.core.batch import StrictBoolean
@@ -25,6 +25,7 @@ from app.odoo.websession import ReportRefused
 # reports whose PDF Odoo stores on the record, and the many2one naming the stored attachment
 STORED = {("account.move", "account.report_invoice"): "invoice_pdf_report_id",
           ("account.move", "account.account_invoices"): "invoice_pdf_report_id"}
+REPORT_ACTION = "ir.actions.report"
 _REPORT = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_.]+$")
 
 
@@ -44,10 +45,11 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
     def run(odoo: OdooCall, a: dict) -> dict:
         found = _stored(odoo, a, max_bytes) if a["stored"] else None
         if found is None:
+            _check_report(odoo, a)
             try:
                 raw = web.report_pdf(odoo.credentials, a["report"], a["ids"])  # type: ignore[attr-defined]
             except ReportRefused:
-                _diagnose(odoo, a)  # a caller's mistake is a 4xx, not an outage n8n retries
+                must_exist(odoo, a["model"], *a["ids"])  # a caller's mistake is a 4xx, not an outage
                 raise
             name = f"{a['report']}-{'-'.join(map(str, a['ids']))}.pdf"
             found = {"name": name, "source": "rendered", "data": base64.b64encode(raw).decode(),
@@ -61,14 +63,17 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
     # field rules cannot run it (app/core/access/fieldpolicy.py closes undeclared tools).
 
 
-def _diagnose(odoo: OdooCall, a: dict) -> None:
-    """Raise a 4xx naming what is wrong when records are missing or the report is unknown."""
-    must_exist(odoo, a["model"], *a["ids"])
+def _check_report(odoo: OdooCall, a: dict) -> None:
+    """404 for a report Odoo does not have, 400 for one printing another model than ``model``.
+
+    ``/report/pdf/<report>/<ids>`` prints the ids as records of the report's own model, so the
+    scope's R on ``model`` only covers reports of that model."""
     try:
-        rows = odoo("search_read", [[["report_name", "=", a["report"]]]], {"fields": ["model"],
-                    "limit": 1}, model="ir.actions.report")
-    except (OdooAccessError, OdooError):
-        return  # the user may not read report definitions: the 502 says what to check
+        rows = odoo("search_read", [[["report_name", "=", a["report"]]]],
+                    {"fields": ["model"], "limit": 1}, model=REPORT_ACTION)
+    except OdooAccessError:
+        raise OdooAccessError(f"Odoo does not let this user read {REPORT_ACTION}, so the gateway "
+                              f"cannot check which model {a['report']!r} prints.") from None
     if not rows:
         raise NotFound(f"Odoo has no report {a['report']!r}: use a report's technical name, e.g. "
                        "account.report_invoice (invoices) or sale.report_saleorder (orders).")
