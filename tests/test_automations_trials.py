@@ -72,8 +72,8 @@ def test_an_upload_onto_an_unknown_model_is_404_naming_it(api, odoo) -> None:
 
 
 @pytest.mark.parametrize("tool", ["list_attachments", "read_messages"])
-def test_reading_files_or_messages_of_an_unknown_model_or_record_is_404(api, tool) -> None:
-    key = api.key(scope="res.partnr:R,res.partner:R")
+def test_reading_files_or_messages_of_an_unknown_model_or_record_is_404(api, tool, transport) -> None:
+    key = api.key(password=ADMIN_API_KEY, transport=transport, scope="res.partnr:R,res.partner:R")
     typo = api.call(key, tool, model="res.partnr", id=1)
     assert typo.status_code == 404 and "no model 'res.partnr'" in typo.json["error"]
     missing = api.call(key, tool, model="res.partner", id=987654321)
