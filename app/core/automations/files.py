@@ -119,8 +119,8 @@ def must_exist(odoo: OdooCall, model: str, *ids: int) -> None:
         raise
     missing = sorted(set(ids) - set(found))
     if missing:
-        raise NotFound(f"{model} {', '.join(map(str, missing))} does not exist (deleted, or never "
-                       "existed).")
+        raise NotFound(f"{model} {', '.join(map(str, missing))} does not exist (deleted, never "
+                       "existed, or hidden from this user by Odoo's record rules).")
 
 
 def _list(odoo: OdooCall, a: dict) -> dict:
