@@ -142,8 +142,8 @@ def test_paying_a_draft_invoice_is_refused_and_pays_nothing(api, odoo, version) 
 @pytest.mark.parametrize(("model", "report", "ids", "status", "words"), [
     ("sale.order", "sale.nope", [1], 404, "no report 'sale.nope'"),
     ("sale.order", "sale.report_saleorder", [1, 987654321], 404, "sale.order 987654321 does not exist"),
-    ("sale.order", "account.report_invoice", [1], 400, "prints account.move records, not sale.order"),
-    ("res.partnr", "sale.report_saleorder", [1], 400, "prints sale.order records, not res.partnr"),
+    ("sale.order", "account.report_invoice", [1], 404, "for sale.order: it prints account.move records"),
+    ("res.partnr", "sale.report_saleorder", [1], 404, "for res.partnr: it prints sale.order records"),
 ])
 def test_report_mistakes_are_4xx_naming_what_is_wrong(api, admin_key, model, report, ids, status,
                                                       words) -> None:

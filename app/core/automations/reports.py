@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import fields as ma
 from marshmallow import validate
 
-from app.base.errors import InvalidRequest, NotFound, OdooAccessError, PayloadTooLarge
+from app.base.errors import NotFound, OdooAccessError, PayloadTooLarge
 from app.core import fields as odoo_fields
 from app.core.automations.files import ATTACHMENT, _meta, must_exist
 from app.core.batch import StrictBoolean
@@ -64,7 +64,7 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
 
 
 def _check_report(odoo: OdooCall, a: dict) -> None:
-    """404 for a report Odoo does not have, 400 for one printing another model than ``model``.
+    """404 for a report Odoo does not have, or one printing another model than ``model``.
 
     ``/report/pdf/<report>/<ids>`` prints the ids as records of the report's own model, so the
     scope's R on ``model`` only covers reports of that model."""
@@ -78,8 +78,8 @@ def _check_report(odoo: OdooCall, a: dict) -> None:
         raise NotFound(f"Odoo has no report {a['report']!r}: use a report's technical name, e.g. "
                        "account.report_invoice (invoices) or sale.report_saleorder (orders).")
     if rows[0].get("model") != a["model"]:
-        raise InvalidRequest(f"Report {a['report']!r} prints {rows[0].get('model')} records, "
-                             f"not {a['model']}.")
+        raise NotFound(f"Odoo has no report {a['report']!r} for {a['model']}: it prints "
+                       f"{rows[0].get('model')} records.")
 
 
 def _stored(odoo: OdooCall, a: dict, max_bytes: int) -> dict | None:
