@@ -99,6 +99,9 @@ class AttachmentModel(BaseModel):
         return ids if many else ids[0]
 
     def _create_one(self, vals: dict) -> int:
+        if getattr(self, "major_version", 18) >= 19 and _orphaned(self, vals,
+                                                                   unknown_model=True):
+            raise AccessError(_PORTAL_DENIED)  # Odoo 19 checks the record exists; 18 does not
         check_record(self, vals.get("res_model"), vals.get("res_id"), "w")
         try:
             raw = base64.b64decode(vals.pop("datas", "") or "", validate=True)
@@ -125,11 +128,14 @@ class AttachmentModel(BaseModel):
         return super().unlink(ids)
 
 
-def _orphaned(recs: BaseModel, rec: dict) -> bool:
-    """An attachment created with a ``res_id`` its model does not have: Odoo stores it, and
-    nobody can read or find it afterwards (facts: sandbox/facts/automations-c.md)."""
+def _orphaned(recs: BaseModel, rec: dict, unknown_model: bool = False) -> bool:
+    """An attachment on a ``res_id`` its model does not have (or, with ``unknown_model``, on a
+    model that does not exist): Odoo 18 stores it, and nobody can read or find it afterwards;
+    Odoo 19 refuses to create it (facts: sandbox/facts/automations-c.md)."""
     model, res_id = rec.get("res_model"), rec.get("res_id")
-    return bool(model in recs.db.tables and res_id and res_id not in recs.db.tables[model])
+    if model and model not in recs.db.tables:
+        return unknown_model
+    return bool(model and res_id and res_id not in recs.db.tables[model])
 
 
 class MessageModel(BaseModel):

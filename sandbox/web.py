@@ -75,8 +75,8 @@ def report(owner: Dispatcher, path: str, headers: Any) -> Answer:
             return 500, "text/html", _UNKNOWN, {}
         records = [db.tables[model].get(i) for i in ids]
         if None in records or not db.allowed(session[1], model, "r"):
-            # Odoo turns the MissingError / AccessError (both UserErrors) into a 400 page
-            return 400, "text/html", _MISSING, {}
+            # Odoo 18 turns the MissingError / AccessError (UserErrors) into a 400 page, 19 a 500
+            return (400 if owner.major_version < 19 else 500), "text/html", _MISSING, {}
         title = " / ".join(str(r["name"]) for r in records)
     return 200, "application/pdf", pdf_document(f"{name}: {title}"), {}
 

@@ -48,7 +48,9 @@ def test_a_name_of_control_characters_only_downloads_under_a_fallback_name(api, 
 
 # -- items 2 and 3: nothing is attached to a record or model that does not exist ----------------
 
-def test_an_upload_onto_a_missing_record_is_404_and_creates_nothing(api, admin_key, odoo) -> None:
+@pytest.mark.parametrize("version", ["18.0", "19.0"])
+def test_an_upload_onto_a_missing_record_is_404_and_creates_nothing(api, admin_key, odoo, version) -> None:
+    odoo.version = version
     before = attachments(odoo)
     up = api.client.post("/files/res.partner/987654321", headers={"X-API-Key": admin_key},
                          data={"file": (io.BytesIO(b"hello"), "hello.txt")},

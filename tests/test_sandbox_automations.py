@@ -118,6 +118,17 @@ def test_attaching_to_a_missing_record_or_model_succeeds_and_orphans_the_file(ex
         "id": empty, "file_size": 0, "checksum": False}
 
 
+def test_odoo_19_refuses_to_attach_to_a_missing_record_or_model(execute, odoo) -> None:
+    odoo.version = "19.0"
+    before = len(odoo.records("demo", "ir.attachment"))
+    for model, res_id in (("res.partner", 987654321), ("res.partnr", 1)):
+        refused = _fault(lambda m=model, r=res_id: execute("ir.attachment", "create", [[{
+            "name": "a.txt", "datas": "YQ==", "res_model": m, "res_id": r}]]))
+        assert (refused.faultCode, refused.faultString) == (4, "Sorry, you are not allowed to access "
+                                                                "this document.")
+    assert len(odoo.records("demo", "ir.attachment")) == before
+
+
 def test_an_invoice_action_holding_none_faults_over_xml_rpc_after_the_work(execute, odoo) -> None:
     context = {"active_model": "sale.order", "active_ids": [3], "active_id": 3}
     [wizard] = execute("sale.advance.payment.inv", "create", [[{}]], {"context": context})
@@ -155,7 +166,9 @@ def test_message_post_answers_an_id_on_18_and_a_list_on_19(execute, odoo, versio
     assert isinstance(posted, answer)
 
 
-def test_report_pages_for_an_unknown_report_or_a_missing_record(odoo) -> None:
+@pytest.mark.parametrize(("version", "missing"), [("18.0", 400), ("19.0", 500)])
+def test_report_pages_for_an_unknown_report_or_a_missing_record(odoo, version, missing) -> None:
+    odoo.version = version
     connection = http.client.HTTPConnection("127.0.0.1", odoo.port, timeout=5)
     body = json.dumps({"jsonrpc": "2.0", "method": "call",
                        "params": {"db": "demo", "login": "admin", "password": "admin"}})
@@ -164,7 +177,7 @@ def test_report_pages_for_an_unknown_report_or_a_missing_record(odoo) -> None:
     response.read()
     cookie = response.getheader("Set-Cookie").split(";")[0]
     for path, status in (("/report/pdf/sale.nope/1", 500),
-                         ("/report/pdf/sale.report_saleorder/987654321", 400)):
+                         ("/report/pdf/sale.report_saleorder/987654321", missing)):
         connection.request("GET", path, headers={"Cookie": cookie})
         page = connection.getresponse()
         assert (page.status, page.getheader("Content-Type")) == (status, "text/html")
