@@ -211,13 +211,16 @@ _RETURNS_RECORDS = frozenset({"message_post"})
 
 
 def _holds_none(value: Any) -> bool:
-    """Whether XML-RPC's marshaller would meet a None in ``value``."""
-    if value is None:
-        return True
-    if isinstance(value, dict):
-        return any(_holds_none(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_none(v) for v in value)
+    """Whether XML-RPC's marshaller would meet a None in ``value`` (a loop: answers may nest deep)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if item is None:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
     return False
 
 
