@@ -123,8 +123,9 @@ def _pdf(status: int, headers: list[tuple[str, str]], body: bytes, report: str) 
 
 
 class ReportRefused(ConnectionFailed):
-    """``/report/pdf`` answered an error page (HTTP ``status``) instead of a PDF. Odoo answers 500
-    for an unknown report and 400 for records that do not exist: the caller's tool tells which."""
+    """``/report/pdf`` answered an error page (HTTP ``status``) instead of a PDF: Odoo answers 500
+    for an unknown report, and 400 (Odoo 18) or 500 (Odoo 19) for records that do not exist, so
+    the caller (``app.core.automations.reports``) asks Odoo which it was."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)

@@ -56,7 +56,7 @@ def _run(odoo: OdooCall, a: dict) -> dict:
 def _posted_only(odoo: OdooCall, a: dict) -> None:
     """Refuse to pay draft invoices, as the invoice's Register Payment button does: Odoo's wizard
     itself creates the payment and leaves the invoice a draft, unpaid (Odoo 19 even reads it paid)."""
-    rows = odoo("read", [a["active_ids"], ["state", "name"]], {}, model=a["active_model"])
+    rows = odoo("read", [a["active_ids"], ["state"]], {}, model=a["active_model"])
     drafts = [row["id"] for row in rows if row.get("state") != "posted"]
     if drafts:
         raise OdooError("You can only register payment for posted journal entries. Not posted: "
