@@ -188,12 +188,14 @@ class Gateway:
                idempotent: bool):
         """``odoo(method, args, kwargs)`` for one model, with the session and context applied."""
 
-        def odoo(method: str, args: list, kwargs: dict, model: str = model) -> Any:
+        def odoo(method: str, args: list, kwargs: dict, model: str = model, nulls: bool = False) -> Any:
             if context or "context" in kwargs:  # a tool's own context (bin_size) goes over the key's
                 kwargs = {**kwargs, "context": {**context, **kwargs.get("context", {})}}
             if transport == "json2":  # the API key travels with every call: no session
                 return self.json2.execute_kw(credentials, 0, model, method, args, kwargs)
-            rpc = self._rpc(transport)
+            # An answer that may hold None (a wizard's action) goes over /jsonrpc: Odoo's XML-RPC
+            # faults on None after the work is committed, and the answer would be lost.
+            rpc = self._rpc("jsonrpc" if nulls else transport)
             session = self.pool.get(credentials, rpc.authenticate)
             try:
                 return rpc.execute_kw(credentials, session.uid, model, method, args, kwargs,
