@@ -180,6 +180,9 @@ def test_an_empty_file_has_the_sha1_of_no_bytes(api, admin_key, odoo) -> None:
     ("get_report", {"model": "account.move", "ids": [1], "report": "account.report_invoice",
                     "stored": "false"}),
     ("post_message", {"model": "res.partner", "id": 2, "body": "hi", "html": 1}),
+    ("search_read", {"model": "res.partner", "limit": 1, "lean": 0}),
+    ("read_group", {"model": "res.partner", "domain": [], "fields": ["name"], "groupby": ["name"],
+                    "lazy": 1}),
 ])
 def test_a_boolean_argument_takes_only_true_or_false(api, admin_key, odoo, tool, arguments) -> None:
     answer = api.call(admin_key, tool, **arguments)

@@ -18,6 +18,7 @@ from app.base.errors import OdooError
 from app.core import fields as odoo_fields
 from app.core.access.fieldpolicy import FieldArgs
 from app.core.access.scopes import METHOD_NAME
+from app.core.batch import StrictBoolean
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 # Methods that read or change records the way a dedicated tool does: ``call`` needs their letter.
@@ -66,7 +67,7 @@ class ReadGroupArgs(ToolArgs):
     orderby = odoo_fields.order()
     limit = odoo_fields.WholeNumber(metadata={"description": "Most groups to return (omitted: all)"})
     offset = _offset()
-    lazy = ma.Boolean(load_default=True, metadata={
+    lazy = StrictBoolean(load_default=True, metadata={
         "description": "Group by the first groupby only (Odoo's default); false groups by all"})
 
 

@@ -19,6 +19,7 @@ from marshmallow import fields as ma
 from app.base.errors import InvalidRequest, ToolNotFound
 from app.core import fields as odoo_fields
 from app.core.access.fieldpolicy import FieldArgs
+from app.core.batch import StrictBoolean
 from app.core.schemas import summarize
 
 # odoo(method, args, kwargs) on the tool's model; odoo(..., model="other") on another one.
@@ -60,7 +61,7 @@ def _offset() -> ma.Integer:
 
 
 def _lean() -> ma.Boolean:
-    return ma.Boolean(metadata={"description": (
+    return StrictBoolean(metadata={"description": (
         "With fields omitted: true reads the lean default (no binary, HTML or x2many fields) and "
         "bounds the answer's size; default true over MCP, false over REST")})
 
