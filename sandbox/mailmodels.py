@@ -96,6 +96,7 @@ SPECS = (
         Field("invoice_origin", "char", "Origin"),
         Field("invoice_pdf_report_id", "many2one", "PDF Attachment", readonly=True,
               relation="ir.attachment"),
+        Field("is_move_sent", "boolean", "Is Move Sent", readonly=True, default=False),
         methods=("action_post", *_THREAD),
     ),
     _model(
@@ -127,6 +128,12 @@ SPECS = (
         Field("communication", "char", "Memo"),
         Field("payment_method_line_id", "many2one", "Payment Method", relation="account.journal"),
         methods=("action_create_payments",),
+    ),
+    _model(  # Send & Print (sandbox/invoicesend.py)
+        "account.move.send.wizard", "Account Move Send Wizard", "id",
+        Field("move_id", "many2one", "Move", required=True, relation="account.move"),
+        Field("sending_methods", "json", "Sending Methods"),
+        methods=("action_send_and_print",),
     ),
 )
 MODELS.update({spec.name: spec for spec in SPECS})
@@ -165,7 +172,7 @@ def seed_tables(db: str) -> dict[str, dict[int, dict]]:
         "account.journal": _table("account.journal", [
             (1, "Customer Invoices", {"type": "sale"}), (6, "Bank", {"type": "bank"})]),
         "mail.message": {}, "account.payment": {}, "sale.advance.payment.inv": {},
-        "account.payment.register": {},
+        "account.payment.register": {}, "account.move.send.wizard": {},
         "ir.attachment": _table("ir.attachment", [(1, "INV_2025_00001.pdf", _unnamed(attachment_values(
             "INV_2025_00001.pdf", INVOICE_PDF, "application/pdf", res_model="account.move", res_id=1,
             res_field="invoice_pdf_report_file")))]),

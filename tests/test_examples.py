@@ -35,9 +35,10 @@ def gateway(odoo_server) -> Iterator[str]:
         process.communicate(timeout=30)
 
 
-def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R") -> str:
+def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R", password: str = "admin") -> str:
+    """A key for the double's admin, from the password or (``password=ADMIN_KEY``) an Odoo API key."""
     answer = requests.post(gateway + "/auth/generate", timeout=10, json={
-        "url": odoo.url, "database": "demo", "username": "admin", "password": "admin", "scope": scope})
+        "url": odoo.url, "database": "demo", "username": "admin", "password": password, "scope": scope})
     assert answer.status_code == 200, answer.text
     return answer.json()["api_key"]
 
