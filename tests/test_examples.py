@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -145,6 +146,8 @@ def test_n8n_mint_key(gateway, odoo) -> None:
     run = replay("mint-key", gateway, odoo_url=odoo.url, database="demo", username="admin", password="admin")
     minted = run.outputs["Mint key"][0]
     assert minted["scope"] == "res.partner:RW,*:R" and minted["api_key"]
+    lifetime = datetime.fromisoformat(minted["expires"]) - datetime.now(UTC)
+    assert timedelta(days=29) < lifetime <= timedelta(days=30), "the example mints keys that expire"
 
 
 def test_n8n_search_contacts(gateway, odoo) -> None:
@@ -179,20 +182,24 @@ def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
     assert len(pages) == total // 4 + 1 and ids == sorted(ids) and len(set(ids)) == total
 
 
-def test_n8n_handles_a_refusal(gateway, odoo) -> None:
-    default = next(a["value"] for n in workflow("handle-errors")["nodes"]
-                   for a in n["parameters"].get("assignments", {}).get("assignments", [])
-                   if a["name"] == "partner_id")
-    assert default != 1, "id 1 is the company's own partner: never delete it in an example"
-    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="*:R"))
-    assert run.outputs.get("Deleted") is None
+def test_n8n_handles_a_refusal_on_a_contact_it_created(gateway, odoo) -> None:
+    settings = {a["name"] for n in workflow("handle-errors")["nodes"]
+                for a in n["parameters"].get("assignments", {}).get("assignments", [])}
+    assert "partner_id" not in settings, "the example deletes only the contact it creates itself"
+    seeded = {p["id"] for p in partners(odoo)}
+    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="res.partner:RW,*:R"))
+    made = run.outputs["Create a contact to delete"][0]["result"]["id"]
+    assert made not in seeded and run.outputs.get("Deleted") is None
     explained = run.outputs["Explain the refusal"][0]
     assert explained["http_status"] == 403 and explained["code"] == "permission_denied"
     assert "scope" in explained["what_to_do"] and explained["request_id"]
+    assert {p["id"]: p for p in odoo.records("demo", "res.partner")}[made]["active"] is False  # archived
     done = replay("handle-errors", gateway, api_key=mint(gateway, odoo))
+    gone = done.outputs["Create a contact to delete"][0]["result"]["id"]
     assert done.outputs["Deleted"][0]["statusCode"] == 200
-    assert done.outputs["Deleted"][0]["statusMessage"] == "OK"
-    assert default not in {p["id"] for p in partners(odoo)} and 1 in {p["id"] for p in partners(odoo)}
+    assert done.outputs["Deleted"][0]["statusMessage"] == "OK" and "Archive it instead" not in done.runs
+    assert gone not in {p["id"] for p in odoo.records("demo", "res.partner")}
+    assert seeded == {p["id"] for p in partners(odoo)}  # nothing it did not create was touched
 
 
 def test_curl_change_feed_upserts_and_idempotent_create(gateway, odoo) -> None:
