@@ -36,7 +36,7 @@ def gateway(odoo_server) -> Iterator[str]:
         process.communicate(timeout=30)
 
 
-def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R", password: str = "admin") -> str:
+def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R", password: str = "admin") -> str:  # noqa: S107
     """A key for the double's admin, from the password or (``password=ADMIN_KEY``) an Odoo API key."""
     answer = requests.post(gateway + "/auth/generate", timeout=10, json={
         "url": odoo.url, "database": "demo", "username": "admin", "password": password, "scope": scope})
@@ -242,3 +242,24 @@ def test_n8n_sale_order_changes_acts_on_each_change_once(gateway, odoo) -> None:
     assert sorted(handled) == sorted([2, made["result"]["id"]])
     quiet = replay("sale-order-changes", gateway, static, api_key=key, page_size=2, lag_seconds=0)
     assert "Handle order" not in quiet.runs
+
+
+def test_n8n_docs_list_every_workflow_and_say_publish() -> None:
+    files = sorted(p.name for p in (EXAMPLES / "n8n").glob("*.json"))
+    section = (DOCS / "n8n.md").read_text().split("## The example workflows", 1)[1]
+    missing = [name for name in files if f"`{name}`" not in section]
+    assert not missing, f"docs/n8n.md does not list {missing}"
+    count = {5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine"}[len(files)]
+    assert f"{count} importable" in section and f"{count} importable" in (ROOT / "README.md").read_text()
+    texts = [(DOCS / "n8n.md").read_text(), (DOCS / "automations-feed.md").read_text(),
+             *(p.read_text() for p in (EXAMPLES / "n8n").glob("*.json"))]
+    assert not [t for t in texts if "active workflows" in t or "active (production)" in t], \
+        "n8n 2.x publishes workflows: say Publish"
+    assert "**Publish**" in texts[0] and "**Publish**" in texts[1]
+
+
+def test_docs_say_where_the_invoice_pdf_goes() -> None:
+    page = (DOCS / "automations.md").read_text()
+    assert "PDF to the customer" not in page
+    section = page.split("### n8n: invoice an order, pay it, file the PDF", 1)[1].split("\n## ", 1)[0]
+    assert "attach it to the sale order" in section and "Nothing is sent to the customer" in section

@@ -25,12 +25,16 @@ def _send(execute, move: int, values: dict):  # noqa: F811
     return execute(WIZARD, "action_send_and_print", [[wizard]], {"context": context})
 
 
+def _pdf_of(execute, move: int):  # noqa: F811
+    return execute("account.move", "read", [[move], ["invoice_pdf_report_id"]])[0]["invoice_pdf_report_id"]
+
+
 def test_send_and_print_refuses_a_draft_invoice(execute) -> None:  # noqa: F811
     move = _draft_invoice(execute)
     with pytest.raises(xmlrpc.client.Fault) as caught:
         _send(execute, move, {"sending_methods": ["manual"]})
     assert "You can't generate invoices that are not posted." in caught.value.faultString
-    assert execute("account.move", "read", [[move], ["invoice_pdf_report_id"]])[0]["invoice_pdf_report_id"] is False
+    assert _pdf_of(execute, move) is False
 
 
 def test_download_only_stores_the_pdf_once_and_mails_nothing(execute) -> None:  # noqa: F811
@@ -44,8 +48,10 @@ def test_download_only_stores_the_pdf_once_and_mails_nothing(execute) -> None:  
                       "url": f"/account/download_invoice_attachments/{stored}"}
     [pdf] = execute("ir.attachment", "read", [[stored], ["datas", "res_field", "res_model", "res_id"]])
     assert base64.b64decode(pdf["datas"]).startswith(b"%PDF-")
-    assert (pdf["res_field"], pdf["res_model"], pdf["res_id"]) == ("invoice_pdf_report_file", "account.move", move)
-    assert _send(execute, move, {"sending_methods": ["manual"]})["url"].endswith(f"/{stored}")  # not regenerated
+    assert (pdf["res_field"], pdf["res_model"], pdf["res_id"]) == (
+        "invoice_pdf_report_file", "account.move", move)
+    again = _send(execute, move, {"sending_methods": ["manual"]})
+    assert again["url"].endswith(f"/{stored}")  # a stored PDF is not rendered again
     mails = execute("mail.message", "search_read", [[["model", "=", "account.move"], ["res_id", "=", move],
                                                       ["message_type", "=", "comment"]]], {"fields": ["id"]})
     assert mails == []
@@ -55,7 +61,7 @@ def test_by_email_posts_the_pdf_to_the_customer(execute) -> None:  # noqa: F811
     move = _draft_invoice(execute)
     execute("account.move", "action_post", [[move]])
     assert _send(execute, move, {}) == {"type": "ir.actions.act_window_close"}
-    stored = execute("account.move", "read", [[move], ["invoice_pdf_report_id"]])[0]["invoice_pdf_report_id"][0]
+    stored = _pdf_of(execute, move)[0]
     [mail] = execute("mail.message", "search_read", [[["model", "=", "account.move"], ["res_id", "=", move],
                                                        ["message_type", "=", "comment"]]],
                      {"fields": ["attachment_ids", "partner_ids"]})
