@@ -177,9 +177,12 @@ def test_a_quoted_expression_breaks_like_in_n8n(gateway, odoo) -> None:
 def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
     run = replay("paginate-all-records", gateway, api_key=mint(gateway, odoo), page_size=4)
     pages = run.history["Records of this page"]
-    ids = [record["id"] for page in pages for record in page]
+    ids = [record["id"] for page in reversed(pages) for record in page]
     total = len(partners(odoo))
-    assert len(pages) == total // 4 + 1 and ids == sorted(ids) and len(set(ids)) == total
+    assert len(pages) == total // 4 + 1 and len(set(ids)) == total
+    # n8n (execution order v1) runs the loop above to its end first: the last page arrives first
+    assert ids == sorted(ids) and len(pages[0]) == total % 4
+    assert run.order.index("Records of this page") > len(run.order) - len(pages) - 1
 
 
 def test_n8n_handles_a_refusal_on_a_contact_it_created(gateway, odoo) -> None:
@@ -231,6 +234,11 @@ def test_n8n_sale_order_changes_acts_on_each_change_once(gateway, odoo) -> None:
     handled = [item["order_id"] for page in run.history.get("Handle order", []) for item in page]
     assert handled == [o["id"] for o in odoo.records("demo", "sale.order")]  # 3 pages of 2
     assert run.runs["Fetch changes"] == 3 and static["cursor"]
+    # each page's orders are handled before its cursor is saved (the act branch sits above)
+    saves = [i for i, name in enumerate(run.order) if name == "Save cursor"]
+    handled_at = [i for i, name in enumerate(run.order) if name == "Handle order"]
+    expected = [min(2 * page, len(handled)) for page in (1, 2, 3)]
+    assert [sum(1 for h in handled_at if h < s) for s in saves] == expected
     time.sleep(1.1)  # the second of the first run is over
     requests.post(gateway + "/tools/call", headers={"X-API-Key": key}, timeout=10, json={
         "name": "write", "arguments": {"model": "sale.order", "ids": [2], "values": {"locked": True}}})
