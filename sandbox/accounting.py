@@ -148,8 +148,10 @@ CLASSES: dict[str, type[BaseModel]] = {
 
 def model_class(model: str) -> type[BaseModel]:
     """The class serving ``model`` (BaseModel unless the model has behaviour of its own)."""
+    from .invoicesend import SendWizard
     from .mail import AttachmentModel, MessageModel
 
     extra: dict[str, Any] = {"ir.attachment": AttachmentModel, "mail.message": MessageModel,
-                             "res.partner": ThreadModel, "sale.order": ThreadModel}
+                             "res.partner": ThreadModel, "sale.order": ThreadModel,
+                             "account.move.send.wizard": SendWizard}
     return CLASSES.get(model) or extra.get(model) or BaseModel

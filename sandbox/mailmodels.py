@@ -97,6 +97,7 @@ SPECS = (
         Field("invoice_origin", "char", "Origin"),
         Field("invoice_pdf_report_id", "many2one", "PDF Attachment", readonly=True,
               relation="ir.attachment"),
+        Field("is_move_sent", "boolean", "Is Move Sent", readonly=True, default=False),
         methods=("action_post", *_THREAD),
     ),
     _model(
@@ -137,6 +138,12 @@ SPECS = (
         Field("payment_method_line_id", "many2one", "Payment Method", relation="account.journal"),
         methods=("action_create_payments",),
     ),
+    _model(  # Send & Print (sandbox/invoicesend.py)
+        "account.move.send.wizard", "Account Move Send Wizard", "id",
+        Field("move_id", "many2one", "Move", required=True, relation="account.move"),
+        Field("sending_methods", "json", "Sending Methods"),
+        methods=("action_send_and_print",),
+    ),
 )
 MODELS.update({spec.name: spec for spec in SPECS})
 for _name in ("res.partner", "sale.order"):  # mail.thread models gain message_post
@@ -175,7 +182,7 @@ def seed_tables(db: str) -> dict[str, dict[int, dict]]:
         "account.journal": _table("account.journal", [
             (1, "Customer Invoices", {"type": "sale"}), (6, "Bank", {"type": "bank"})]),
         "mail.message": {}, "account.payment": {}, "sale.advance.payment.inv": {},
-        "account.payment.register": {},
+        "account.payment.register": {}, "account.move.send.wizard": {},
         "account.payment.term": _table("account.payment.term", [(4, "30 Days", {})]),
         "ir.actions.report": _table("ir.actions.report", [  # the reports /report/pdf/ prints
             (1, "PDF", {"report_name": "account.account_invoices", "model": "account.move"}),

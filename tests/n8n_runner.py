@@ -1,7 +1,8 @@
 """Replays an n8n workflow file against a live gateway: enough of n8n to keep the examples honest.
 
-It walks the connections from the trigger, evaluates the ``{{ ... }}`` expressions the examples
-use (``$json.x``, ``$('Node').item.json.x``, ``$runIndex``, ``JSON.stringify(...)``, arithmetic)
+It walks the connections from the trigger in n8n's execution order v1 (depth first, the top
+branch first), evaluates the ``{{ ... }}`` expressions the examples use (``$json.x``,
+``$('Node').item.json.x``, ``$runIndex``, ``JSON.stringify(...)``, arithmetic)
 and sends each HTTP Request node's request as n8n 2.8.4 would: method, URL, headers, a JSON body
 rendered first and then parsed (so a quote inside a value written as ``"{{ $json.x }}"`` breaks it,
 as in n8n), and the "Never Error" and "Include Response Headers and Status" options, whose
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections import deque
+import urllib.parse
 from typing import Any
 
 import requests
@@ -54,20 +55,27 @@ class Run:
         self.runs: dict[str, int] = {}
         self.requests: list[requests.Response] = []
         self.history: dict[str, list[list[dict]]] = {}
+        self.order: list[str] = []  # node names in the order they ran
 
     def start(self, max_steps: int = 100) -> Run:
+        """Run from the trigger in n8n's execution order v1, as observed in n8n 2.8.4: depth first, a
+        node's children top to bottom (then left to right) on the canvas, each branch to its end
+        before the next. So a loop above its side branch finishes before the side branch runs."""
         trigger = next(n for n in self.nodes.values() if n["type"].endswith("Trigger"))
-        queue: deque[tuple[str, dict]] = deque([(trigger["name"], {})])
+        stack: list[tuple[str, dict]] = [(trigger["name"], {})]
         steps = 0
-        while queue:
+        while stack:
             steps += 1
             assert steps <= max_steps, "the workflow does not end"
-            name, item = queue.popleft()
-            outputs = self.execute(self.nodes[name], item)
-            for index, items in enumerate(outputs):
+            name, item = stack.pop()
+            self.order.append(name)
+            children = []
+            for index, items in enumerate(self.execute(self.nodes[name], item)):
                 targets = self.connections.get(name, {}).get("main", [])
-                for target in targets[index] if index < len(targets) else []:
-                    queue.extend((target["node"], each) for each in items)
+                children += [(t["node"], items) for t in (targets[index] if index < len(targets) else [])]
+            children.sort(key=lambda child: self.nodes[child[0]]["position"][::-1])  # stable: y, then x
+            for target, items in reversed(children):
+                stack.extend((target, each) for each in reversed(items))
         return self
 
     def execute(self, node: dict, item: dict) -> list[list[dict]]:
@@ -138,7 +146,7 @@ class Run:
         if answer.status_code >= 400 and not response.get("neverError"):
             raise AssertionError(f"the node would fail: {answer.status_code} {answer.text}")
         if response.get("responseFormat") == "file":  # the item's binary data, as n8n keeps it
-            name = answer.headers.get("Content-Disposition", "").rpartition("filename=")[2].strip('"')
+            name = content_disposition_name(answer.headers.get("Content-Disposition", ""))
             return {"$binary": {response.get("outputPropertyName", "data"): {
                 "data": answer.content, "mimeType": answer.headers.get("Content-Type"), "fileName": name}}}
         if response.get("fullResponse"):
@@ -194,3 +202,24 @@ def _binary_part(item: dict, part: dict) -> tuple:
 
 def render(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def content_disposition_name(header: str) -> str | None:
+    """The file name n8n 2.8.4 takes from Content-Disposition (n8n-core's parseContentDisposition):
+    parameters split on ';' and '=', each URI-decoded (a bad '%' sequence throws, failing the node),
+    and filename*'s part after its second quote wins over filename."""
+    params = {}
+    for part in header.split(";")[1:]:
+        key, _, value = part.partition("=")
+        value = value.split("=")[0]
+        decoded = urllib.parse.unquote(value, errors="strict").strip()
+        if "%" in value and not re.fullmatch(r"(?:[^%]|%[0-9A-Fa-f]{2})*", value):
+            raise AssertionError(f"n8n's decodeURIComponent throws on {value!r} (URIError)")
+        if decoded.startswith('"') and decoded.endswith('"'):
+            decoded = decoded[1:-1]
+        params[key.strip().lower()] = decoded
+    name = params.get("filename")
+    if params.get("filename*"):
+        pieces = params["filename*"].split("'")
+        name = pieces[2] if len(pieces) > 2 else None
+    return name

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import ADMIN_API_KEY, Api
+from tests.n8n_runner import content_disposition_name
 
 EMPTY_SHA1 = hashlib.sha1(b"", usedforsecurity=False).hexdigest()
 
@@ -25,6 +26,7 @@ def attachments(odoo) -> list[dict]:
     ("line\r\nX-Injected: yes.txt", "lineX-Injected: yes.txt", "lineX-Injected: yes.txt"),
     ('quo"te\\back\t\x7f\u2028.txt', "quo_te_back.txt", 'quo"te\\back.txt'),
     ("résumé 日本.pdf", "resume .pdf", "résumé 日本.pdf"),
+    ("100% done; v=2.pdf", "100_ done_ v=2.pdf", "100% done; v=2.pdf"),
 ])
 def test_any_file_name_downloads_with_a_safe_content_disposition(api, admin_key, name, ascii_name,
                                                                 exact) -> None:
@@ -36,6 +38,7 @@ def test_any_file_name_downloads_with_a_safe_content_disposition(api, admin_key,
     assert "X-Injected" not in down.headers
     assert down.headers["Content-Disposition"] == (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(exact, safe='')}")
+    assert content_disposition_name(down.headers["Content-Disposition"]) == exact  # as n8n reads it
 
 
 def test_a_name_of_control_characters_only_downloads_under_a_fallback_name(api, admin_key) -> None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -35,9 +36,10 @@ def gateway(odoo_server) -> Iterator[str]:
         process.communicate(timeout=30)
 
 
-def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R") -> str:
+def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R", password: str = "admin") -> str:  # noqa: S107
+    """A key for the double's admin, from the password or (``password=ADMIN_KEY``) an Odoo API key."""
     answer = requests.post(gateway + "/auth/generate", timeout=10, json={
-        "url": odoo.url, "database": "demo", "username": "admin", "password": "admin", "scope": scope})
+        "url": odoo.url, "database": "demo", "username": "admin", "password": password, "scope": scope})
     assert answer.status_code == 200, answer.text
     return answer.json()["api_key"]
 
@@ -144,6 +146,8 @@ def test_n8n_mint_key(gateway, odoo) -> None:
     run = replay("mint-key", gateway, odoo_url=odoo.url, database="demo", username="admin", password="admin")
     minted = run.outputs["Mint key"][0]
     assert minted["scope"] == "res.partner:RW,*:R" and minted["api_key"]
+    lifetime = datetime.fromisoformat(minted["expires"]) - datetime.now(UTC)
+    assert timedelta(days=29) < lifetime <= timedelta(days=30), "the example mints keys that expire"
 
 
 def test_n8n_search_contacts(gateway, odoo) -> None:
@@ -173,25 +177,32 @@ def test_a_quoted_expression_breaks_like_in_n8n(gateway, odoo) -> None:
 def test_n8n_paginates_through_all_records(gateway, odoo) -> None:
     run = replay("paginate-all-records", gateway, api_key=mint(gateway, odoo), page_size=4)
     pages = run.history["Records of this page"]
-    ids = [record["id"] for page in pages for record in page]
+    ids = [record["id"] for page in reversed(pages) for record in page]
     total = len(partners(odoo))
-    assert len(pages) == total // 4 + 1 and ids == sorted(ids) and len(set(ids)) == total
+    assert len(pages) == total // 4 + 1 and len(set(ids)) == total
+    # n8n (execution order v1) runs the loop above to its end first: the last page arrives first
+    assert ids == sorted(ids) and len(pages[0]) == total % 4
+    assert run.order.index("Records of this page") > len(run.order) - len(pages) - 1
 
 
-def test_n8n_handles_a_refusal(gateway, odoo) -> None:
-    default = next(a["value"] for n in workflow("handle-errors")["nodes"]
-                   for a in n["parameters"].get("assignments", {}).get("assignments", [])
-                   if a["name"] == "partner_id")
-    assert default != 1, "id 1 is the company's own partner: never delete it in an example"
-    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="*:R"))
-    assert run.outputs.get("Deleted") is None
+def test_n8n_handles_a_refusal_on_a_contact_it_created(gateway, odoo) -> None:
+    settings = {a["name"] for n in workflow("handle-errors")["nodes"]
+                for a in n["parameters"].get("assignments", {}).get("assignments", [])}
+    assert "partner_id" not in settings, "the example deletes only the contact it creates itself"
+    seeded = {p["id"] for p in partners(odoo)}
+    run = replay("handle-errors", gateway, api_key=mint(gateway, odoo, scope="res.partner:RW,*:R"))
+    made = run.outputs["Create a contact to delete"][0]["result"]["id"]
+    assert made not in seeded and run.outputs.get("Deleted") is None
     explained = run.outputs["Explain the refusal"][0]
     assert explained["http_status"] == 403 and explained["code"] == "permission_denied"
     assert "scope" in explained["what_to_do"] and explained["request_id"]
+    assert {p["id"]: p for p in odoo.records("demo", "res.partner")}[made]["active"] is False  # archived
     done = replay("handle-errors", gateway, api_key=mint(gateway, odoo))
+    gone = done.outputs["Create a contact to delete"][0]["result"]["id"]
     assert done.outputs["Deleted"][0]["statusCode"] == 200
-    assert done.outputs["Deleted"][0]["statusMessage"] == "OK"
-    assert default not in {p["id"] for p in partners(odoo)} and 1 in {p["id"] for p in partners(odoo)}
+    assert done.outputs["Deleted"][0]["statusMessage"] == "OK" and "Archive it instead" not in done.runs
+    assert gone not in {p["id"] for p in odoo.records("demo", "res.partner")}
+    assert seeded == {p["id"] for p in partners(odoo)}  # nothing it did not create was touched
 
 
 def test_curl_change_feed_upserts_and_idempotent_create(gateway, odoo) -> None:
@@ -223,6 +234,11 @@ def test_n8n_sale_order_changes_acts_on_each_change_once(gateway, odoo) -> None:
     handled = [item["order_id"] for page in run.history.get("Handle order", []) for item in page]
     assert handled == [o["id"] for o in odoo.records("demo", "sale.order")]  # 3 pages of 2
     assert run.runs["Fetch changes"] == 3 and static["cursor"]
+    # each page's orders are handled before its cursor is saved (the act branch sits above)
+    saves = [i for i, name in enumerate(run.order) if name == "Save cursor"]
+    handled_at = [i for i, name in enumerate(run.order) if name == "Handle order"]
+    expected = [min(2 * page, len(handled)) for page in (1, 2, 3)]
+    assert [sum(1 for h in handled_at if h < s) for s in saves] == expected
     time.sleep(1.1)  # the second of the first run is over
     requests.post(gateway + "/tools/call", headers={"X-API-Key": key}, timeout=10, json={
         "name": "write", "arguments": {"model": "sale.order", "ids": [2], "values": {"locked": True}}})
@@ -234,3 +250,24 @@ def test_n8n_sale_order_changes_acts_on_each_change_once(gateway, odoo) -> None:
     assert sorted(handled) == sorted([2, made["result"]["id"]])
     quiet = replay("sale-order-changes", gateway, static, api_key=key, page_size=2, lag_seconds=0)
     assert "Handle order" not in quiet.runs
+
+
+def test_n8n_docs_list_every_workflow_and_say_publish() -> None:
+    files = sorted(p.name for p in (EXAMPLES / "n8n").glob("*.json"))
+    section = (DOCS / "n8n.md").read_text().split("## The example workflows", 1)[1]
+    missing = [name for name in files if f"`{name}`" not in section]
+    assert not missing, f"docs/n8n.md does not list {missing}"
+    count = {5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine"}[len(files)]
+    assert f"{count} importable" in section and f"{count} importable" in (ROOT / "README.md").read_text()
+    texts = [(DOCS / "n8n.md").read_text(), (DOCS / "automations-feed.md").read_text(),
+             *(p.read_text() for p in (EXAMPLES / "n8n").glob("*.json"))]
+    assert not [t for t in texts if "active workflows" in t or "active (production)" in t], \
+        "n8n 2.x publishes workflows: say Publish"
+    assert "**Publish**" in texts[0] and "**Publish**" in texts[1]
+
+
+def test_docs_say_where_the_invoice_pdf_goes() -> None:
+    page = (DOCS / "automations.md").read_text()
+    assert "PDF to the customer" not in page
+    section = page.split("### n8n: invoice an order, pay it, file the PDF", 1)[1].split("\n## ", 1)[0]
+    assert "attach it to the sale order" in section and "Nothing is sent to the customer" in section

@@ -7,11 +7,16 @@ import json
 
 import pytest
 
-from tests.test_examples import curl, gateway, mint, replay  # noqa: F401 - gateway is a fixture
+from tests.test_examples import curl, gateway, mint, replay, workflow  # noqa: F401 - gateway is a fixture
+from tests.test_sandbox_automations import ADMIN_KEY
 
 pytestmark = pytest.mark.slow
 FLOW_SCOPE = ("sale.advance.payment.inv:X(create_invoices),account.move:RX(action_post),"
               "account.payment.register:X(action_create_payments),sale.order:RW,res.partner:RW")
+# what invoice-and-pay-order.json's note asks for: the flow plus Send & Print, without res.partner
+WORKFLOW_SCOPE = ("sale.advance.payment.inv:X(create_invoices),account.move:RX(action_post),"
+                  "account.payment.register:X(action_create_payments),"
+                  "account.move.send.wizard:X(action_send_and_print),sale.order:RW")
 
 
 def test_curl_files_reports_chatter_and_wizards(gateway, odoo, tmp_path) -> None:  # noqa: F811
@@ -49,16 +54,42 @@ def test_curl_files_reports_chatter_and_wizards(gateway, odoo, tmp_path) -> None
     assert pdf.read_bytes().startswith(b"%PDF-")
 
 
-def test_n8n_invoices_pays_and_files_the_pdf(gateway, odoo) -> None:  # noqa: F811
-    run = replay("invoice-and-pay-order", gateway, api_key=mint(gateway, odoo, FLOW_SCOPE), order_id=4)
+@pytest.mark.parametrize("password", ["admin", ADMIN_KEY], ids=["password key", "api-key key"])
+def test_n8n_invoices_pays_and_files_the_pdf(gateway, odoo, password) -> None:  # noqa: F811
+    key = mint(gateway, odoo, WORKFLOW_SCOPE, password=password)
+    run = replay("invoice-and-pay-order", gateway, api_key=key, order_id=4)
     invoice = run.outputs["Invoice the order"][0]["result"]["next"]["id"]
     assert run.outputs["Register the payment"][0]["result"]["next"]["model"] == "account.payment"
+    move = {m["id"]: m for m in odoo.records("demo", "account.move")}[invoice]
+    assert move["payment_state"] == "paid" and move["is_move_sent"] and move["invoice_pdf_report_id"]
+    report = next(r for r in run.requests if "/reports/" in r.url)
+    assert report.headers["X-Report-Source"] == "attachment"  # Odoo's stored PDF: no web session needed
     pdf = run.outputs["Get the invoice PDF"][0]["$binary"]["data"]
     assert pdf["data"].startswith(b"%PDF-") and pdf["mimeType"] == "application/pdf"
+    assert pdf["fileName"] == move["name"].replace("/", "_") + ".pdf"
     attached = run.outputs["Attach the PDF to the order"][0]["result"]
-    assert attached["res_model"] == "sale.order" and attached["file_size"] == len(pdf["data"])
+    assert (attached["res_model"], attached["res_id"]) == ("sale.order", 4)
+    assert attached["file_size"] == len(pdf["data"])
     assert run.outputs["Note in the chatter"][0]["result"]["status"] == "posted"
     files = [a for a in odoo.records("demo", "ir.attachment") if a["res_model"] == "sale.order"]
     messages = [m for m in odoo.records("demo", "mail.message") if m["model"] == "sale.order"]
     assert [f["id"] for f in files] == messages[-1]["attachment_ids"]
-    assert {m["id"]: m for m in odoo.records("demo", "account.move")}[invoice]["payment_state"] == "paid"
+    mailed = [m for m in odoo.records("demo", "mail.message")
+              if m["model"] == "account.move" and m["message_type"] == "comment"]
+    assert mailed == []  # Download only: nothing is e-mailed to the customer
+
+
+def test_n8n_invoice_rerun_stops_before_writing(gateway, odoo) -> None:  # noqa: F811
+    key = mint(gateway, odoo, WORKFLOW_SCOPE, password=ADMIN_KEY)
+    replay("invoice-and-pay-order", gateway, api_key=key, order_id=4)
+    before = {model: len(odoo.records("demo", model)) for model in ("account.move", "account.payment",
+                                                                     "ir.attachment", "mail.message")}
+    with pytest.raises(AssertionError, match="422.*No items are available to invoice"):
+        replay("invoice-and-pay-order", gateway, api_key=key, order_id=4)
+    assert before == {model: len(odoo.records("demo", model)) for model in before}
+
+
+def test_n8n_invoice_note_names_the_scope_it_needs() -> None:
+    data = workflow("invoice-and-pay-order")
+    note = next(n for n in data["nodes"] if n["type"] == "n8n-nodes-base.stickyNote")["parameters"]["content"]
+    assert all(entry in note for entry in WORKFLOW_SCOPE.split(",")), note

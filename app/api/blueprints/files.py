@@ -128,11 +128,16 @@ def report(model: str, report: str, ids: str) -> Response:
     return response
 
 
+_UNSAFE_IN_FALLBACK = str.maketrans({c: "_" for c in '\\"%;'})
+
+
 def disposition(name: str | None, fallback: str, kind: str = "attachment") -> str:
     """``Content-Disposition`` for any name Odoo holds (RFC 6266): control characters and line
     breaks dropped, an ASCII ``filename`` for old clients and the exact name in ``filename*``."""
     clean = "".join(c for c in name or "" if unicodedata.category(c) not in ("Cc", "Zl", "Zp")).strip()
     clean = clean or fallback
     ascii_name = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode()
-    ascii_name = ascii_name.replace("\\", "_").replace('"', "_").strip() or fallback
+    # n8n 2.8.4 runs decodeURIComponent over every parameter and splits them on ';': a '%' in the
+    # fallback would make its HTTP Request node throw, even though it then takes filename*.
+    ascii_name = ascii_name.translate(_UNSAFE_IN_FALLBACK).strip() or fallback
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"
