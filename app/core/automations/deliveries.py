@@ -70,6 +70,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._held: set[str] = set()
+        self._backlog = False  # a subscription still had changes waiting at the end of a round
+        self._renewed: dict[str, float] = {}  # monotonic time each held lease was last claimed
 
     # --- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -78,7 +80,7 @@ class Dispatcher:
             return
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._stop.clear()
-        self._held = set()
+        self._held, self._renewed = set(), {}
         self._thread = threading.Thread(target=self._loop, name="webhook-dispatcher", daemon=True)
         self._thread.start()
 
@@ -101,18 +103,21 @@ class Dispatcher:
                 self.run_once()
             except Exception:  # one bad round must not end deliveries for the worker's life
                 log.exception("webhook dispatcher round failed")
-            self._stop.wait(self.settings.webhook_poll_seconds)
+                self._backlog = False
+            if not self._backlog:  # a subscription with more waiting goes on without a pause
+                self._stop.wait(self.settings.webhook_poll_seconds)
         self._release_all()
 
     def _release_all(self) -> None:
         for sub_id in list(self._held):
             self.store.release(sub_id, self.owner)
             self._held.discard(sub_id)
+        self._renewed.clear()
 
     # --- one round -----------------------------------------------------------------------------
     def run_once(self) -> int:
         """One pass over every subscription; the number of batches delivered (2xx)."""
-        sent = 0
+        sent, self._backlog = 0, False
         for sub_id in self.store.ids():
             if self._stop.is_set():
                 break
@@ -121,6 +126,8 @@ class Dispatcher:
                 sent += outcome == "delivered-more" or outcome == "delivered"
                 if outcome != "delivered-more" or self._stop.is_set():
                     break
+            else:
+                self._backlog = True
         return sent
 
     def step(self, sub_id: str) -> str:
@@ -130,11 +137,10 @@ class Dispatcher:
             if sub_id in self._held:
                 self.store.release(sub_id, self.owner)
                 self._held.discard(sub_id)
+                self._renewed.pop(sub_id, None)
             return "idle"
-        if not self.store.claim(sub_id, self.owner, self.settings.webhook_lease_seconds):
-            self._held.discard(sub_id)
+        if not self._hold(sub_id):
             return "not-mine"
-        self._held.add(sub_id)
         config, progress = json.loads(record["config"]), json.loads(record["progress"])
         self._replay(record, config, progress)
         pending = progress.get("pending")
@@ -145,6 +151,26 @@ class Dispatcher:
         if pending["next_at"] > self.clock():
             return "waiting"
         return self._deliver(sub_id, config, progress, pending)
+
+    def _hold(self, sub_id: str, renew_within: float | None = None) -> bool:
+        """Whether this dispatcher holds the lease; renewed when a third of it has passed.
+
+        Skipping a renewal saves a write per step: a lease renewed at T is ours until T + lease,
+        and config makes the lease longer than a delivery, so a check within that time is sure.
+        """
+        lease = self.settings.webhook_lease_seconds
+        renewed = self._renewed.get(sub_id)
+        margin = lease / 3 if renew_within is None else max(0.0, lease - renew_within)
+        if sub_id in self._held and renewed is not None and time.monotonic() - renewed < margin:
+            return True
+        started = time.monotonic()
+        if not self.store.claim(sub_id, self.owner, lease):
+            self._held.discard(sub_id)
+            self._renewed.pop(sub_id, None)
+            return False
+        self._held.add(sub_id)
+        self._renewed[sub_id] = started
+        return True
 
     def _replay(self, record: dict, config: dict, progress: dict) -> None:
         replay = json.loads(record["replay"]) if record["replay"] else None
@@ -191,9 +217,8 @@ class Dispatcher:
             answer = self.sender.post(config["url"], body, headers, self.clock())
         except UrlNotAllowed as error:  # the operator's policy changed since the subscription began
             return self._disable(sub_id, progress, "url_not_allowed: " + error.message)
-        if not self.store.claim(sub_id, self.owner, self.settings.webhook_lease_seconds):
-            self._held.discard(sub_id)  # someone else took over: they will send it again
-            return "lease-lost"
+        if not self._hold(sub_id, renew_within=self.settings.webhook_timeout_seconds + 1):
+            return "lease-lost"  # someone else took over: they will send it again
         return self._settle(sub_id, progress, pending, answer)
 
     def _settle(self, sub_id: str, progress: dict, pending: dict, answer: Answer) -> str:
