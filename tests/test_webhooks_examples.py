@@ -22,11 +22,13 @@ HARNESS = r"""
 const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const nodes = { Webhook: input.webhook, Settings: { json: { webhook_secret: input.secret } } };
 const $ = (name) => ({ first: () => nodes[name] });
-const helpers = {
+const helpers = {  // n8n 2.8.4 keeps a raw body inline (base64); this is for bodies kept on disk
   getBinaryDataBuffer: async (i, prop) => Buffer.from(input.webhook.binary[prop].data, 'base64'),
 };
+// No require: n8n's Code node refuses require('crypto') unless NODE_FUNCTION_ALLOW_BUILTIN says so.
 const run = new (Object.getPrototypeOf(async function () {}).constructor)('$', 'require', input.code);
-run.call({ helpers }, $, require).then((out) => process.stdout.write(JSON.stringify(out)));
+const refuse = (name) => { throw new Error(`Module '${name}' is disallowed`); };
+run.call({ helpers }, $, refuse).then((out) => process.stdout.write(JSON.stringify(out)));
 """
 
 
