@@ -6,10 +6,10 @@ POST it signed, and move the cursor only after a 2xx. The batch in flight is sto
 sent, so a worker that dies mid-delivery leaves it to the next lease holder, who sends the same
 batch with the same ``webhook-id`` (at least once; a receiver de-duplicates on the id).
 
-Failures: a timeout, a connection error, 429 or 5xx is retried with exponential backoff and full
-jitter (``Retry-After`` honoured), for at most ``WEBHOOK_RETRY_SECONDS`` from the first attempt;
-then the batch is dead-lettered (kept on the subscription) and the cursor moves past it. Any other
-4xx is dead-lettered at once; 410 Gone disables the subscription (resume sends the batch again).
+Failures: a timeout, a connection error, 429, 5xx or any other non-2xx but 410 is retried with
+exponential backoff and jitter (``Retry-After`` honoured), for at most ``WEBHOOK_RETRY_SECONDS``
+from the first attempt; then the batch is dead-lettered (kept on the subscription) and the cursor
+moves past it. 410 Gone disables the subscription (resume sends the batch again).
 A revoked or expired key stops the subscription; Odoo being down only delays it.
 """
 
@@ -235,8 +235,9 @@ class Dispatcher:
         if status == 410:
             return self._disable(sub_id, progress, "410 Gone from the receiver")
         progress["failures"] = progress.get("failures", 0) + 1
-        retryable = status is None or status == 429 or status >= 500
-        if retryable and now - pending["first_at"] < self.settings.webhook_retry_seconds:
+        # Every other answer is retried within the bound, 4xx included: n8n answers 404 while its
+        # workflow is switched off, and a receiver's 401 may be a secret not yet pasted.
+        if now - pending["first_at"] < self.settings.webhook_retry_seconds:
             pending.update(attempts=pending["attempts"] + 1, next_at=now + self._delay(pending, answer))
             progress.update(pending=pending, retries=progress.get("retries", 0) + 1)
             self._save(sub_id, progress)
