@@ -1,0 +1,64 @@
+"""The subscription store's rules on both back ends (SQLite, and Redis through fakeredis): leases held
+by one owner at a time, taken over once expired; writes never bring back a deleted subscription."""
+
+from __future__ import annotations
+
+import time
+
+import fakeredis
+import pytest
+
+from app.core.automations.webhook_http import retry_after
+from app.stores.subscriptions import RedisSubscriptionStore, SqliteSubscriptionStore
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        made = SqliteSubscriptionStore(str(tmp_path / "webhooks.sqlite3"))
+    else:
+        made = RedisSubscriptionStore(fakeredis.FakeRedis(decode_responses=True))
+    yield made
+    made.close()
+
+
+def record(key_id: str = "k1") -> dict:
+    return {"key_id": key_id, "config": "{}", "state": "active", "progress": "{}", "replay": ""}
+
+
+def test_one_owner_at_a_time_and_a_take_over_after_expiry(store) -> None:
+    assert store.claim("sub_1", "a", 0.3)
+    assert not store.claim("sub_1", "b", 0.3)  # held
+    assert store.claim("sub_1", "a", 0.3)  # renewed by its owner
+    assert store.owner("sub_1") == "a"
+    time.sleep(0.35)
+    assert store.claim("sub_1", "b", 5)  # expired: taken over
+    assert not store.claim("sub_1", "a", 5)
+    store.release("sub_1", "a")  # not a's any more: nothing happens
+    assert store.owner("sub_1") == "b"
+    store.release("sub_1", "b")
+    assert store.owner("sub_1") is None and store.claim("sub_1", "a", 5)
+
+
+def test_writes_reach_existing_subscriptions_only(store) -> None:
+    store.create("sub_1", record())
+    store.create("sub_2", record("k2"))
+    assert store.set("sub_1", state="paused", progress='{"cursor": "x"}')
+    assert store.get("sub_1")["state"] == "paused" and store.get("sub_1")["progress"] == '{"cursor": "x"}'
+    assert [r["id"] for r in store.by_key("k1")] == ["sub_1"] and store.ids() == ["sub_1", "sub_2"]
+    assert store.delete("sub_1") and not store.delete("sub_1")
+    assert not store.set("sub_1", progress="{}")  # a dispatcher finishing late does not resurrect it
+    assert store.get("sub_1") is None and store.by_key("k1") == [] and store.ids() == ["sub_2"]
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("120", 120.0), (" 3 ", 3.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)])
+def test_retry_after_in_seconds_or_as_a_date(header, seconds) -> None:
+    assert retry_after(header, time.time()) == seconds
+
+
+def test_retry_after_as_a_future_date() -> None:
+    from email.utils import formatdate
+
+    now = time.time()
+    assert 59 <= retry_after(formatdate(now + 60, usegmt=True), now) <= 61
