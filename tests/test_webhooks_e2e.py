@@ -310,3 +310,22 @@ def test_metrics_count_deliveries_and_lag(app, client, api, admin_key, hook) -> 
     assert "gateway_webhook_retries_total 1.0" in text
     assert 'gateway_webhook_failures_total{outcome="503"} 1.0' in text
     assert "gateway_webhook_lag_seconds_count 1.0" in text
+
+
+def test_a_subscription_sealed_with_a_retired_key_stops_and_others_flow(wapp, api, hook) -> None:
+    from cryptography.fernet import Fernet
+
+    old = wapp()
+    old_key = api.__class__(old.test_client(), api.odoo).key()
+    retired = subscribe(old.test_client(), old_key, hook.url)
+    new = wapp(encryption_keys=(Fernet.generate_key(),))  # ENCRYPTION_KEY rotated, the old one dropped
+    helper = api.__class__(new.test_client(), api.odoo)
+    key = helper.key()
+    subscribe(new.test_client(), key, hook.url)
+    made = helper.result(key, "create", model="res.partner", values={"name": "Still flowing"})
+    time.sleep(1.0)
+    assert new.extensions["webhook_dispatcher"].run_once() == 1
+    assert [e["id"] for e in hook.events()] == [made["id"]]
+    record = new.extensions["subscriptions"].store.get(retired["id"])
+    reason = json.loads(record["progress"])["reason"]
+    assert record["state"] == "stopped" and "retired ENCRYPTION_KEY" in reason

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.fernet import InvalidToken
+
 from app.base.errors import GatewayError, KeyExpired, KeyRevoked, UrlNotAllowed
 from app.core.automations.changes import encode_cursor
 from app.core.automations.subscriptions import MAX_DEAD, Subscriptions
@@ -122,7 +124,11 @@ class Dispatcher:
             if self._stop.is_set():
                 break
             for _ in range(_ROUNDS):
-                outcome = self.step(sub_id)
+                try:
+                    outcome = self.step(sub_id)
+                except Exception:  # one broken subscription must not hold up the others
+                    log.exception("webhook delivery step failed", extra={"subscription": sub_id})
+                    break
                 sent += outcome == "delivered-more" or outcome == "delivered"
                 if outcome != "delivered-more" or self._stop.is_set():
                     break
@@ -180,7 +186,11 @@ class Dispatcher:
             self._save(record["id"], progress)
 
     def _next_batch(self, sub_id: str, config: dict, progress: dict) -> dict | None:
-        secrets_ = self.service.unseal(config)
+        try:
+            secrets_ = self.service.unseal(config)
+        except InvalidToken:  # sealed with an ENCRYPTION_KEY no longer configured
+            self._stop_subscription(sub_id, progress, "sealed with a retired ENCRYPTION_KEY")
+            return None
         try:
             claims = self.service.gateway.open_key(secrets_["api_key"])
             answer = self.service.gateway.call(claims, "changes", {
@@ -207,7 +217,11 @@ class Dispatcher:
         return pending
 
     def _deliver(self, sub_id: str, config: dict, progress: dict, pending: dict) -> str:
-        secret = self.service.unseal(config)["secret"]
+        try:
+            secret = self.service.unseal(config)["secret"]
+        except InvalidToken:
+            self._stop_subscription(sub_id, progress, "sealed with a retired ENCRYPTION_KEY")
+            return "stopped"
         body = json.dumps({"subscription": sub_id, "model": config["model"], "events": pending["events"]},
                           separators=(",", ":"), default=str).encode()
         stamp = int(self.clock())
