@@ -27,11 +27,11 @@ def record(key_id: str = "k1") -> dict:
 
 
 def test_one_owner_at_a_time_and_a_take_over_after_expiry(store) -> None:
-    assert store.claim("sub_1", "a", 0.3)
-    assert not store.claim("sub_1", "b", 0.3)  # held
-    assert store.claim("sub_1", "a", 0.3)  # renewed by its owner
+    assert store.claim("sub_1", "a", 30)
+    assert not store.claim("sub_1", "b", 30)  # held
+    assert store.claim("sub_1", "a", 0.2)  # renewed by its owner (for a short while)
     assert store.owner("sub_1") == "a"
-    time.sleep(0.35)
+    time.sleep(0.25)  # the lease's own expiry is what is tested here
     assert store.claim("sub_1", "b", 5)  # expired: taken over
     assert not store.claim("sub_1", "a", 5)
     store.release("sub_1", "a")  # not a's any more: nothing happens
@@ -62,3 +62,21 @@ def test_retry_after_as_a_future_date() -> None:
 
     now = time.time()
     assert 59 <= retry_after(formatdate(now + 60, usegmt=True), now) <= 61
+
+
+def test_the_connected_address_is_checked_before_a_byte_is_sent() -> None:
+    """DNS rebinding: the name passed the check, the socket reached a refused address."""
+    from app.base.errors import UrlNotAllowed
+    from app.core.automations.webhook_http import Sender, WebhookPolicy
+    from tests.webhook_receiver import Receiver
+
+    class Rebound(WebhookPolicy):
+        def check(self, url: str) -> None:  # the name resolved to somewhere allowed...
+            pass
+
+    with Receiver() as hook:
+        sender = Sender(Rebound(allow_private=False), timeout=2.0, max_answer_bytes=100)
+        with pytest.raises(UrlNotAllowed):  # ...but the connection reached loopback
+            sender.post(hook.url, b"{}", {}, time.time())
+        sender.close()
+        assert hook.requests == []
