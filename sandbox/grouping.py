@@ -41,7 +41,7 @@ def _key(model: BaseModel, rec: dict, groupby: str) -> Any:
     field = model.spec.fields[name]
     value = model.db.raw(model.name, rec, name)
     if field.type == "many2one":
-        return [value, model.db.display_name(field.relation, value)] if value else False
+        return [value, model.db.display_name(field.relation, value, model.context)] if value else False
     if granularity and value:
         return _bucket(value, granularity)
     return value if value != "" else False

@@ -65,6 +65,8 @@ class AttachmentModel(BaseModel):
 
     def _readable(self, rec: dict) -> bool:
         model = rec.get("res_model")
+        if _orphaned(self, rec):
+            return False  # Odoo's record check finds no record to allow reading: even admin
         return not model or model not in self.db.tables or self.db.allowed(self.uid, model, "r")
 
     def _filter(self, domain: Any) -> list[dict]:
@@ -85,6 +87,8 @@ class AttachmentModel(BaseModel):
         """Read attachments; refused when the user cannot read one's record."""
         records = [self.table[i] for i in _as_ids(ids) if i in self.table]
         for rec in records:
+            if _orphaned(self, rec):
+                raise access_error(self.db, self.uid, self.name, "r")
             check_record(self, rec.get("res_model"), rec.get("res_id"), "r")
         return self._read(records, fields)
 
@@ -95,6 +99,9 @@ class AttachmentModel(BaseModel):
         return ids if many else ids[0]
 
     def _create_one(self, vals: dict) -> int:
+        if getattr(self, "major_version", 18) >= 19 and _orphaned(self, vals,
+                                                                   unknown_model=True):
+            raise AccessError(_PORTAL_DENIED)  # Odoo 19 checks the record exists; 18 does not
         check_record(self, vals.get("res_model"), vals.get("res_id"), "w")
         try:
             raw = base64.b64decode(vals.pop("datas", "") or "", validate=True)
@@ -119,6 +126,16 @@ class AttachmentModel(BaseModel):
             rec = self.table[rid]
             check_record(self, rec.get("res_model"), rec.get("res_id"), "w")
         return super().unlink(ids)
+
+
+def _orphaned(recs: BaseModel, rec: dict, unknown_model: bool = False) -> bool:
+    """An attachment on a ``res_id`` its model does not have (or, with ``unknown_model``, on a
+    model that does not exist): Odoo 18 stores it, and nobody can read or find it afterwards;
+    Odoo 19 refuses to create it (facts: sandbox/facts/automations-c.md)."""
+    model, res_id = rec.get("res_model"), rec.get("res_id")
+    if model and model not in recs.db.tables:
+        return unknown_model
+    return bool(model and res_id and res_id not in recs.db.tables[model])
 
 
 class MessageModel(BaseModel):

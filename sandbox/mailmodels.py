@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import replace
 
 from .models import MODELS, Field, _model
 
@@ -109,6 +110,14 @@ SPECS = (
         Field("state", "selection", "Status", default="draft", selection=(
             ("draft", "Draft"), ("in_process", "In Process"), ("paid", "Paid"))),
     ),
+    _model("ir.actions.report", "Report Action", "name",
+           Field("name", "char", "Action Name", required=True),
+           Field("report_name", "char", "Template Name", required=True),
+           Field("model", "char", "Model Name", required=True),
+           Field("report_type", "selection", "Report Type", default="qweb-pdf",
+                 selection=(("qweb-html", "HTML"), ("qweb-pdf", "PDF"), ("qweb-text", "Text")))),
+    _model("account.payment.term", "Payment Terms", "id",
+           Field("name", "char", "Payment Terms", required=True)),
     _model(
         "sale.advance.payment.inv", "Sales Advance Payment Invoice", "id",
         Field("advance_payment_method", "selection", "Create Invoice", required=True,
@@ -132,20 +141,21 @@ SPECS = (
 MODELS.update({spec.name: spec for spec in SPECS})
 for _name in ("res.partner", "sale.order"):  # mail.thread models gain message_post
     _spec = MODELS[_name]
-    MODELS[_name] = type(_spec)(_spec.name, _spec.description, _spec.order, _spec.fields,
-                                (*_spec.methods, *_THREAD))
+    MODELS[_name] = replace(_spec, methods=(*_spec.methods, *_THREAD))
 _sale = MODELS["sale.order"]
 _sale.fields["invoice_status"] = Field(
     "invoice_status", "selection", "Invoice Status", readonly=True, default="no", selection=(
         ("upselling", "Upselling Opportunity"), ("invoiced", "Fully Invoiced"),
         ("to invoice", "To Invoice"), ("no", "Nothing to Invoice")))
+_sale.fields["payment_term_id"] = Field("payment_term_id", "many2one", "Payment Terms",
+                                        relation="account.payment.term")
 
 
 def attachment_values(name: str, raw: bytes, mimetype: str, **extra: object) -> dict:
     """The stored values of one attachment (base64 datas, size, SHA-1) as Odoo computes them."""
     return {"name": name, "datas": base64.b64encode(raw).decode(), "mimetype": mimetype,
             "file_size": len(raw), "type": "binary",
-            "checksum": hashlib.sha1(raw, usedforsecurity=False).hexdigest(),
+            "checksum": hashlib.sha1(raw, usedforsecurity=False).hexdigest() if raw else False,
             "res_field": False, "public": False, "description": False, **extra}
 
 
@@ -166,6 +176,11 @@ def seed_tables(db: str) -> dict[str, dict[int, dict]]:
             (1, "Customer Invoices", {"type": "sale"}), (6, "Bank", {"type": "bank"})]),
         "mail.message": {}, "account.payment": {}, "sale.advance.payment.inv": {},
         "account.payment.register": {},
+        "account.payment.term": _table("account.payment.term", [(4, "30 Days", {})]),
+        "ir.actions.report": _table("ir.actions.report", [  # the reports /report/pdf/ prints
+            (1, "PDF", {"report_name": "account.account_invoices", "model": "account.move"}),
+            (2, "PDF without Payment", {"report_name": "account.report_invoice", "model": "account.move"}),
+            (3, "Quotation / Order", {"report_name": "sale.report_saleorder", "model": "sale.order"})]),
         "ir.attachment": _table("ir.attachment", [(1, "INV_2025_00001.pdf", _unnamed(attachment_values(
             "INV_2025_00001.pdf", INVOICE_PDF, "application/pdf", res_model="account.move", res_id=1,
             res_field="invoice_pdf_report_file")))]),

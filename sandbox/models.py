@@ -58,10 +58,12 @@ class Model:
     order: str
     fields: dict[str, Field] = field(default_factory=dict)
     methods: tuple[str, ...] = ()
+    # Odoo's ``_rec_names_search``: the fields a name search (and a display_name leaf) matches.
+    rec_names: tuple[str, ...] = ("name",)
 
 
 def _model(name: str, description: str, order: str, *fields: Field,
-           methods: tuple[str, ...] = ()) -> Model:
+           methods: tuple[str, ...] = (), rec_names: tuple[str, ...] = ("name",)) -> Model:
     """Build a model with the magic fields every Odoo model has."""
     magic = (
         Field("id", "integer", "ID", readonly=True),
@@ -69,7 +71,7 @@ def _model(name: str, description: str, order: str, *fields: Field,
         Field("create_date", "datetime", "Created on", readonly=True),
         Field("write_date", "datetime", "Last Updated on", readonly=True),
     )
-    return Model(name, description, order, {f.name: f for f in (*magic, *fields)}, methods)
+    return Model(name, description, order, {f.name: f for f in (*magic, *fields)}, methods, rec_names)
 
 
 def _active() -> Field:
@@ -103,7 +105,13 @@ MODELS: dict[str, Model] = {m.name: m for m in (
         Field("function", "char", "Job Position"),
         Field("city", "char", "City"),
         Field("comment", "html", "Notes"),
+        Field("street", "char", "Street"),
+        Field("ref", "char", "Reference"),
+        Field("vat", "char", "Tax ID"),
+        Field("company_registry", "char", "Company ID"),
+        Field("complete_name", "char", "Complete Name", readonly=True),  # computed, stored
         methods=("copy", "address_get"),
+        rec_names=("complete_name", "email", "ref", "vat", "company_registry"),
     ),
     _model(
         "res.partner.category", "Partner Tags", "name, id",
@@ -122,6 +130,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
             ("consu", "Goods"), ("service", "Service"), ("combo", "Combo"))),
         _active(),
         Field("image_128", "binary", "Image 128", store=False),  # base64, as Odoo's read gives it
+        rec_names=("default_code", "name"),  # Odoo overrides _name_search (and adds barcode)
     ),
     _model(
         "sale.order", "Sales Order", "date_order desc, id desc",
@@ -146,6 +155,7 @@ MODELS: dict[str, Model] = {m.name: m for m in (
               relation="res.partner"),
         _active(),
         methods=("context_get",),
+        rec_names=("name", "login"),
     ),
     _model("res.company", "Companies", "id", Field("name", "char", "Company Name", required=True)),
     _model("res.groups", "Access Groups", "name, id", Field("name", "char", "Name", required=True)),

@@ -9,7 +9,7 @@ from . import domain as dom
 from .faults import AccessError, UserError
 from .imports import ImportMixin, drop_xids
 from .models import MODELS, RELATIONAL, X2MANY, Model
-from .store import Database, dynamic_defaults, invalid_field
+from .store import Database, context_defaults, dynamic_defaults, invalid_field
 
 COMMON_METHODS = (
     "search", "search_read", "read", "search_count", "fields_get", "default_get", "create",
@@ -43,6 +43,11 @@ def access_error(db: Database, uid: int, model: str, letter: str) -> AccessError
     else:
         text = _DENIED.format(verb=_VERBS[letter], desc=desc, model=model)
     return AccessError(text)
+
+
+def _rec_names(model: str) -> list[str]:
+    """The ``_rec_names_search`` fields the model has (none: its display name is compared)."""
+    return [name for name in MODELS[model].rec_names if name in MODELS[model].fields]
 
 
 def _as_ids(ids: Any) -> list[int]:
@@ -94,7 +99,13 @@ class BaseModel(ImportMixin):
         return values, field
 
     def _family(self, model: str, ids: Any, down: bool) -> set[int]:
-        """Return ids with their descendants (child_of) or ancestors (parent_of)."""
+        """Return ids with their descendants (child_of) or ancestors (parent_of).
+
+        Text stands for the records its name search finds (Odoo's ``to_ids``)."""
+        items = ids if isinstance(ids, (list, tuple)) else [ids]
+        if any(isinstance(item, str) for item in items):
+            ids = [rid for item in items for rid in (
+                self._name_ids(model, "ilike", item) if isinstance(item, str) else [item])]
         found, todo = set(), _as_ids(ids)
         table = self.db.tables[model]
         while todo:
@@ -107,6 +118,18 @@ class BaseModel(ImportMixin):
             elif table[rid].get("parent_id"):
                 todo.append(table[rid]["parent_id"])
         return found
+
+    def _name_domain(self, model: str, op: str, value: Any) -> list:
+        """Odoo's ``_search_display_name``: the leaf on each of the model's ``_rec_names_search``
+        fields, OR-ed (AND-ed for a negative operator)."""
+        names = _rec_names(model) or ["display_name"]  # (compared as it is shown)
+        joiner = "&" if op.startswith("not ") or op == "!=" else "|"
+        return [*[joiner] * (len(names) - 1), *[[name, op, value] for name in names]]
+
+    def _name_ids(self, model: str, op: str, value: Any) -> set[int]:
+        """The ids of ``model`` whose name search matches ``value`` (active records only)."""
+        other = BaseModel(self.db, model, self.uid, self.context)
+        return {rec["id"] for rec in other._filter(self._name_domain(model, op, value))}
 
     def _test(self, rec: dict, path: str, op: str, value: Any) -> bool:
         """Test one leaf against one record."""
@@ -121,16 +144,32 @@ class BaseModel(ImportMixin):
                 raise ValueError(f"Invalid leaf {(path, op, value)!r}: {path} is not relational")
             matched = {r["id"] for r in BaseModel(self.db, target, self.uid, self.context)._filter(value)}
             return any(v in matched for v in values) == (op == "any")
+        owner = self._owner(parts)
+        if field.name == "display_name" and _rec_names(owner):  # Odoo runs the name search
+            ids = self._values(self.name, [rec["id"]], parts[:-1])[0] if len(parts) > 1 else [rec["id"]]
+            matched = self._name_ids(owner, op, value)
+            return any(rid in matched for rid in ids if rid)
         names = [value] if isinstance(value, str) else value
         if field.type in RELATIONAL and isinstance(names, (list, tuple)) and any(
                 isinstance(n, str) for n in names):
-            # Odoo name-searches relational fields compared with text.
-            values = [self.db.display_name(target, v) for v in values if v]
+            # Odoo name-searches relational fields compared with text, then matches the ids.
+            negative = op.startswith("not ") or op == "!="
+            positive = op.removeprefix("not ") if op.startswith("not ") else "=" if op == "!=" else op
+            matched = self._name_ids(target, positive, value)
+            hit = any(v in matched for v in values if v)
+            return not hit if negative else hit
         if field.type == "boolean":
             return dom.matches([bool(v) for v in values], op, value)
         if field.type == "datetime":
             value = clock.domain_value(value, op)
         return dom.matches([v for v in values if v is not False], op, value)
+
+    def _owner(self, parts: list[str]) -> str:
+        """The model the last step of a dotted path belongs to."""
+        model = self.name
+        for part in parts[:-1]:
+            model = MODELS[model].fields[part].relation
+        return model
 
     def _filter(self, domain: Any) -> list[dict]:
         """Return the records matching a domain, honouring active_test."""
@@ -189,7 +228,7 @@ class BaseModel(ImportMixin):
     def _read(self, records: list[dict], fields: Any) -> list[dict]:
         """Export records to dicts with id and the requested fields."""
         names = self._fields(fields)
-        return [{"id": rec["id"], **{n: self.db.export(self.name, rec, n) for n in names}}
+        return [{"id": rec["id"], **{n: self.db.export(self.name, rec, n, self.context) for n in names}}
                 for rec in records]
 
     def _existing(self, ids: Any) -> list[int]:
@@ -233,14 +272,15 @@ class BaseModel(ImportMixin):
 
     def default_get(self, fields):
         """Return the defaults of the requested fields that have one (Odoo 18 named it fields_list)."""
-        defaults = {**seed.defaults(self.name), **dynamic_defaults(self.name)}
+        defaults = {**seed.defaults(self.name), **dynamic_defaults(self.name),
+                    **context_defaults(self.name, self.context)}
         return {name: defaults[name] for name in fields if name in defaults}
 
     def create(self, vals_list):
         """Create one record (dict -> id) or several (list -> ids)."""
         if isinstance(vals_list, dict):
-            return self.db.create(self.name, vals_list, self.uid)
-        return [self.db.create(self.name, vals, self.uid) for vals in vals_list]
+            return self.db.create(self.name, vals_list, self.uid, self.context)
+        return [self.db.create(self.name, vals, self.uid, self.context) for vals in vals_list]
 
     def write(self, ids, vals):
         """Write values on existing records."""
@@ -260,7 +300,7 @@ class BaseModel(ImportMixin):
         dom.parse(domain or [], self._check_leaf)
         terms = [("display_name", operator, name)] if name else []
         records = self._search([*terms, *(domain or [])], 0, limit, None)
-        return [[rec["id"], self.db.display_name(self.name, rec["id"])] for rec in records]
+        return [[rec["id"], self.db.display_name(self.name, rec["id"], self.context)] for rec in records]
 
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False,
                    lazy=True):

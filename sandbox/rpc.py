@@ -86,7 +86,7 @@ class Dispatcher:
         except Exception as exc:
             model_method = params[4] if len(params) > 4 and isinstance(params[4], str) else method
             raise to_fault(exc, service, model_method) from exc
-        if result is None:  # Odoo refuses to marshal None
+        if _holds_none(result):  # Odoo refuses to marshal None, however deep (the work is committed)
             raise to_fault(TypeError("cannot marshal None unless allow_none is enabled"), service)
         return result
 
@@ -189,16 +189,39 @@ class Dispatcher:
         """Call the method on a model bound to the user and context."""
         context = kwargs.pop("context", None)
         recs = model_class(model)(db, model, uid, context if isinstance(context, dict) else {})
+        recs.major_version = self.major_version  # type: ignore[attr-defined]
         function = getattr(recs, name)
         if not isinstance(args, (list, tuple)):
             raise TypeError(f"{type(recs).__name__}.{name}() argument after * must be an "
                             f"iterable, not {type(args).__name__}")
         try:
-            return function(*args, **kwargs)  # a TypeError before the body runs has Python's message
+            result = function(*args, **kwargs)  # a TypeError before the body runs has Python's message
         except ValueError as exc:
             if self.major_version < 19:
                 raise
             raise ValueError(_odoo19_text(str(exc))) from exc
+        if name in _RETURNS_RECORDS and self.major_version >= 19:
+            return [result]  # Odoo 19 dropped @api.returns: a returned record travels as its ids
+        return result
+
+
+# Methods whose one-record answer Odoo 18 sends as an id and Odoo 19 as a list of ids
+# (facts: sandbox/facts/automations-c.md).
+_RETURNS_RECORDS = frozenset({"message_post"})
+
+
+def _holds_none(value: Any) -> bool:
+    """Whether XML-RPC's marshaller would meet a None in ``value`` (a loop: answers may nest deep)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if item is None:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+    return False
 
 
 def _odoo19_text(message: str) -> str:

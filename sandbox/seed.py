@@ -75,7 +75,7 @@ _ORDERS = {
         (3, "S00003", {"partner_id": 8, "state": "sale", "amount_total": 377.5,
                        "date_order": "2025-01-04 09:45:00"}),
         (4, "S00004", {"partner_id": 2, "state": "sale", "amount_total": 2240.0,
-                       "date_order": "2025-01-05 14:30:00"}),
+                       "date_order": "2025-01-05 14:30:00", "payment_term_id": 4}),
         (5, "S00005", {"partner_id": 4, "state": "cancel", "amount_total": 70.0,
                        "date_order": "2025-01-06 16:05:00"}),
     ],

@@ -80,14 +80,20 @@ class Database:
 
     # -- values ------------------------------------------------------------------------------
 
-    def display_name(self, model: str, rid: int) -> str | bool:
-        """Compute a record's display_name the way Odoo shows it."""
+    def display_name(self, model: str, rid: int, context: dict | None = None) -> str | bool:
+        """Compute a record's display_name the way Odoo shows it (partners: under the context)."""
         rec = self.tables[model].get(rid)
         if rec is None:
             return False
-        name = rec.get("name") or rec.get("login") or f"{model},{rid}"
-        if model == "res.partner" and rec["parent_id"] and not rec["is_company"]:
-            parent = self.tables[model].get(rec["parent_id"])
+        if model == "res.partner":
+            return _partner_name(self.complete_name(rec), rec, context or {})
+        return rec.get("name") or rec.get("login") or f"{model},{rid}"
+
+    def complete_name(self, rec: dict) -> str:
+        """A contact's stored ``complete_name``: "<company>, <name>" for a company's person."""
+        name = rec.get("name") or ""
+        if rec["parent_id"] and not rec["is_company"]:
+            parent = self.tables["res.partner"].get(rec["parent_id"])
             if parent:
                 return f"{parent['name']}, {name}"
         return name
@@ -97,18 +103,22 @@ class Database:
         field = MODELS[model].fields[name]
         if name == "display_name":
             return self.display_name(model, rec["id"])
+        if name == "complete_name" and model == "res.partner":
+            return self.complete_name(rec)
         if field.type == "one2many":
             inverse = field.relation_field
             return [r["id"] for r in self.tables[field.relation].values()
                     if r.get(inverse) == rec["id"]]
         return rec.get(name, False)
 
-    def export(self, model: str, rec: dict, name: str) -> Any:
-        """Return a field's value as Odoo's read marshals it."""
+    def export(self, model: str, rec: dict, name: str, context: dict | None = None) -> Any:
+        """Return a field's value as Odoo's read marshals it (display names under ``context``)."""
         field = MODELS[model].fields[name]
         value = self.raw(model, rec, name)
+        if name == "display_name":
+            value = self.display_name(model, rec["id"], context)
         if field.type == "many2one":
-            target = self.display_name(field.relation, value) if value else False
+            target = self.display_name(field.relation, value, context) if value else False
             return [value, target] if target is not False else False
         if field.type in X2MANY:
             return list(value)
@@ -125,7 +135,7 @@ class Database:
             field = spec.fields.get(name)
             if field is None:
                 raise invalid_field(model, name)
-            if name in ("id", "display_name", "create_date", "write_date"):
+            if name in ("id", "display_name", "create_date", "write_date", "complete_name"):
                 continue  # magic fields: Odoo silently ignores them in values
             if field.type in X2MANY:
                 x2many.append((field, value))
@@ -206,9 +216,9 @@ class Database:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def create(self, model: str, vals: Any, uid: int) -> int:
-        """Create one record and return its id."""
-        defaults = {**seed.defaults(model), **dynamic_defaults(model)}
+    def create(self, model: str, vals: Any, uid: int, context: dict | None = None) -> int:
+        """Create one record and return its id; ``default_<field>`` keys of the context apply too."""
+        defaults = {**seed.defaults(model), **dynamic_defaults(model), **context_defaults(model, context)}
         stored, x2many = self.convert(model, {**defaults, **(vals or {})}, None)
         table = self.tables[model]
         rid = max(table, default=0) + 1
@@ -218,7 +228,7 @@ class Database:
             record["name"] = f"S{rid:05d}"
         self._require(model, record)
         table[rid] = record
-        for field, commands in x2many:
+        for field, commands in x2many:  # (Odoo 18 gives x2many lines no context defaults)
             self.apply_x2many(model, rid, field, commands, uid)
         return rid
 
@@ -237,6 +247,30 @@ class Database:
         for field in MODELS[model].fields.values():
             if field.required and record.get(field.name) in (False, None, ""):
                 raise mandatory(model, field.name)
+
+
+def context_defaults(model: str, context: dict | None) -> dict:
+    """The context's ``default_<field>`` values for the fields ``model`` has (Odoo applies them to
+    the records a call creates; on Odoo 18, not to x2many lines created with them)."""
+    fields = MODELS[model].fields
+    return {key[8:]: value for key, value in (context or {}).items()
+            if key.startswith("default_") and key[8:] in fields}
+
+
+def _partner_name(name: str, rec: dict, context: dict) -> str:
+    """res.partner's display name: the complete name, and what the context asks to show with it."""
+    if context.get("show_address"):
+        address = "\n".join(part for part in (rec.get("street"), rec.get("city")) if part)
+        name = f"{name}\n{address}"
+    if context.get("partner_show_db_id"):
+        name = f"{name} ({rec['id']})"
+    if context.get("address_inline"):
+        name = ", ".join(line for line in name.split("\n") if line.strip())
+    if context.get("show_email") and rec.get("email"):
+        name = f"{name} <{rec['email']}>"
+    if context.get("show_vat") and rec.get("vat"):
+        name = f"{name} \u2012 {rec['vat']}"
+    return name.strip()
 
 
 def dynamic_defaults(model: str) -> dict:

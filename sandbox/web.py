@@ -16,9 +16,8 @@ from .mailmodels import pdf_document
 if TYPE_CHECKING:
     from .rpc import Dispatcher
 
-# report name -> the model it prints and the title line of each page
-REPORTS = {"account.report_invoice": "account.move", "account.account_invoices": "account.move",
-           "sale.report_saleorder": "sale.order"}
+_UNKNOWN = b"<!DOCTYPE html><title>Odoo Server Error</title><h1>Internal Server Error</h1>"
+_MISSING = b"<!DOCTYPE html><title>Odoo</title><p>The record does not exist or has been deleted.</p>"
 _DENIED = {"code": 200, "message": "Odoo Server Error", "data": {
     "name": "odoo.exceptions.AccessDenied", "message": "Access Denied", "arguments": ["Access Denied"]}}
 Answer = tuple[int, str, bytes, dict]
@@ -65,16 +64,19 @@ def report(owner: Dispatcher, path: str, headers: Any) -> Answer:
     name, _, ids_text = path.split("?")[0][len("/report/pdf/"):].partition("/")
     with owner.lock:
         db = owner.databases[session[0]]
-        owner._record(Call("web", "report", db.name, uid=session[1], model=REPORTS.get(name),
-                           model_method=name))
-        model = REPORTS.get(name)
+        model = next((r["model"] for r in db.tables["ir.actions.report"].values()
+                      if r["report_name"] == name), None)
+        owner._record(Call("web", "report", db.name, uid=session[1], model=model, model_method=name))
         try:
             ids = [int(i) for i in ids_text.split(",")]
         except ValueError:
             ids = []
-        records = [db.tables[model].get(i) for i in ids] if model else []
-        if not records or None in records or not db.allowed(session[1], model, "r"):
-            return 500, "text/html", b"<h1>Internal Server Error</h1>", {}
+        if model is None or not ids:  # Odoo: an unknown report is a 500 page
+            return 500, "text/html", _UNKNOWN, {}
+        records = [db.tables[model].get(i) for i in ids]
+        if None in records or not db.allowed(session[1], model, "r"):
+            # Odoo 18 turns the MissingError / AccessError (UserErrors) into a 400 page, 19 a 500
+            return (400 if owner.major_version < 19 else 500), "text/html", _MISSING, {}
         title = " / ".join(str(r["name"]) for r in records)
     return 200, "application/pdf", pdf_document(f"{name}: {title}"), {}
 

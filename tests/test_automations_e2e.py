@@ -128,7 +128,7 @@ def test_web_sessions_are_reused_and_renewed(api, admin_key, odoo) -> None:
                       report="sale.report_saleorder")["file_size"] > 0
     assert odoo.count(service="web", method="authenticate") == 2
     unknown = api.call(admin_key, "get_report", model="sale.order", ids=[1], report="sale.nope")
-    assert unknown.status_code == 502 and "report name" in unknown.json["error"]
+    assert unknown.status_code == 404 and "no report 'sale.nope'" in unknown.json["error"]
 
 
 def test_reports_are_bounded_in_time_and_size(make_app, odoo) -> None:

@@ -155,3 +155,16 @@ def test_an_upload_retried_with_an_idempotency_key_attaches_once(service, odoo) 
                              files={"file": ("once.txt", b"once", "text/plain")}) for _ in range(2)]
     assert answers[0].json() == answers[1].json() and answers[1].headers["Idempotent-Replayed"] == "true"
     assert odoo.count(model="ir.attachment", model_method="create") == 1
+
+
+def test_a_file_name_with_a_line_break_downloads_through_gunicorn(service, odoo) -> None:
+    key = _key(service, odoo, "res.partner:RW")
+    up = requests.post(f"{service}/files/res.partner/7", headers=key, timeout=10, json={
+        "filename": "line\r\nX-Injected: yes.txt", "data": "aGk="})
+    assert up.status_code == 200, up.text
+    down = requests.get(f"{service}/files/res.partner/7/{up.json()['result']['id']}", headers=key,
+                        timeout=10)
+    assert down.status_code == 200 and down.content == b"hi"
+    assert "X-Injected" not in down.headers
+    assert down.headers["Content-Disposition"] == (
+        "attachment; filename=\"lineX-Injected: yes.txt\"; filename*=UTF-8''lineX-Injected%3A%20yes.txt")

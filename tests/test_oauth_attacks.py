@@ -207,6 +207,18 @@ def test_sign_in_attempts_are_rate_limited(make_app, odoo, tmp_path) -> None:
     assert statuses == [401, 401, 401, 429]
 
 
+def test_only_refused_sign_ins_count_against_the_limit(make_app, odoo, tmp_path) -> None:
+    """Everyone behind one proxy shares an address: their successful sign-ins never use up the limit."""
+    app = make_app(oauth_enabled=True, oauth_rate_limit="2/minute", oauth_db=str(tmp_path / "o"))
+    flow = Flow(app.test_client(), odoo.url)
+    client_id = flow.register()
+    signed_in = [flow.sign_in(client_id, pkce()[1]).status_code for _ in range(4)]
+    assert signed_in == [302] * 4
+    guesses = [flow.sign_in(client_id, pkce()[1], password="guess").status_code for _ in range(3)]
+    assert guesses == [401, 401, 429]
+    assert flow.sign_in(client_id, pkce()[1]).status_code == 429  # then everyone waits: the window
+
+
 def test_a_replay_during_the_exchange_leaves_no_valid_key(flow, oauth_app) -> None:
     """The race: a copy of the code is redeemed while the first exchange is minting its key."""
     client_id = flow.register()

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from tests.conftest import Collect
-from tests.oauth_flow import REDIRECT, Flow, pkce, query_of
+from tests.oauth_flow import REDIRECT, Flow, authorize_path, hidden_fields, pkce, query_of
 
 
 @pytest.fixture
@@ -103,8 +103,14 @@ def test_registration_is_bounded(make_app, tmp_path) -> None:
 
 
 def test_registration_is_rate_limited(make_app, tmp_path) -> None:
-    app = make_app(oauth_enabled=True, oauth_rate_limit="2/minute", oauth_db=str(tmp_path / "o"))
+    app = make_app(oauth_enabled=True, oauth_register_rate_limit="2/minute", oauth_db=str(tmp_path / "o"))
     assert _registrations(app, 3) == [201, 201, 429]
+
+
+def test_registration_has_its_own_limit(make_app, tmp_path) -> None:
+    """Hosted assistants register every person's connection from their own servers: not OAUTH_RATE_LIMIT."""
+    app = make_app(oauth_enabled=True, oauth_rate_limit="1/minute", oauth_db=str(tmp_path / "o"))
+    assert _registrations(app, 5) == [201] * 5
 
 
 def test_the_page_offers_scopes_within_the_maximum(flow) -> None:
@@ -215,7 +221,9 @@ def test_an_issuer_with_a_path_has_path_suffixed_metadata(make_app, tmp_path) ->
     found = client.get("/.well-known/oauth-authorization-server/odoo-gw")
     assert found.status_code == 200 and found.get_json()["issuer"] == "https://example.com/odoo-gw"
     assert found.get_json()["token_endpoint"] == "https://example.com/odoo-gw/oauth/token"
-    assert client.get("/.well-known/oauth-authorization-server").status_code == 404
+    # PREFIX/.well-known/oauth-authorization-server arrives with the prefix stripped by the proxy.
+    assert client.get("/.well-known/oauth-authorization-server").get_json() == found.get_json()
+    assert client.get("/.well-known/oauth-authorization-server/other").status_code == 404
     resource = client.get("/.well-known/oauth-protected-resource/mcp").get_json()
     assert resource["resource"] == "https://example.com/odoo-gw/mcp"
 
@@ -225,3 +233,48 @@ def test_the_client_name_is_escaped_on_the_page(flow) -> None:
         "client_name": '<img src=x onerror="alert(1)">', "redirect_uris": [REDIRECT]}).get_json()["client_id"]
     page = flow.page(client_id, pkce()[1]).get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def _pinned_flow(make_app, odoo, tmp_path, **settings) -> tuple[Flow, str, str, str]:
+    app = make_app(oauth_enabled=True, oauth_db=str(tmp_path / "o"), **settings)
+    flow = Flow(app.test_client(), odoo.url)
+    client_id = flow.register()
+    challenge = pkce()[1]
+    page = flow.page(client_id, challenge)
+    assert page.status_code == 200
+    return flow, client_id, challenge, page.get_data(as_text=True)
+
+
+def test_a_pinned_odoo_and_database_are_not_asked_for(make_app, odoo, tmp_path) -> None:
+    """ALLOWED_ODOO_URLS naming one Odoo and OAUTH_ODOO_DATABASE: the person types login and password."""
+    flow, client_id, challenge, page = _pinned_flow(make_app, odoo, tmp_path, allowed_odoo_urls=(odoo.url,),
+                                                    oauth_odoo_database="demo")
+    assert 'name="url"' not in page and 'name="database"' not in page
+    assert f"<code>{odoo.url}</code>" in page and "<code>demo</code>" in page
+    form = {**hidden_fields(page), "username": "admin", "password": "admin", "scope": "custom",
+            "scope_custom": "res.partner:R"}
+    answer = flow.client.post(authorize_path(client_id, challenge), data=form)
+    assert answer.status_code == 302 and "code=" in answer.headers["Location"]
+    # A form that names another Odoo or database anyway signs in to the pinned ones.
+    page = flow.page(client_id, challenge).get_data(as_text=True)
+    forged = {**hidden_fields(page), "url": "https://elsewhere.example.com", "database": "other",
+              "username": "admin", "password": "admin", "scope": "custom", "scope_custom": "res.partner:R"}
+    answer = flow.client.post(authorize_path(client_id, challenge), data=forged)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def test_a_pinned_odoo_without_a_database_asks_only_for_the_database(make_app, odoo, tmp_path) -> None:
+    flow, client_id, challenge, page = _pinned_flow(make_app, odoo, tmp_path, allowed_odoo_urls=(odoo.url,))
+    assert 'name="url"' not in page and 'name="database"' in page
+    form = {**hidden_fields(page), "database": "demo", "username": "admin", "password": "admin",
+            "scope": "custom", "scope_custom": "res.partner:R"}
+    assert flow.client.post(authorize_path(client_id, challenge), data=form).status_code == 302
+    form["database"] = ""
+    refused = flow.client.post(authorize_path(client_id, challenge), data=form)
+    assert refused.status_code == 400 and "Fill in the database." in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("allowed", [("https://*.example.com",), ("https://a.example.com", "https://b.example.com")])
+def test_several_allowed_odoos_leave_the_url_to_the_person(make_app, odoo, tmp_path, allowed) -> None:
+    page = _pinned_flow(make_app, odoo, tmp_path, allowed_odoo_urls=allowed)[3]
+    assert 'name="url"' in page and 'name="database"' in page

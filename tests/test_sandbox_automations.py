@@ -101,3 +101,85 @@ def test_web_session_needs_the_password(odoo) -> None:
     assert pdf.status == 200 and pdf.getheader("Content-Type") == "application/pdf"
     assert pdf.read().startswith(b"%PDF-1.4")
     connection.close()
+
+
+def test_attaching_to_a_missing_record_or_model_succeeds_and_orphans_the_file(execute) -> None:
+    [orphan] = execute("ir.attachment", "create", [[{"name": "a.txt", "datas": "YQ==",
+                                                     "res_model": "res.partner", "res_id": 987654321}]])
+    denied = _fault(lambda: execute("ir.attachment", "read", [[orphan], ["name"]]))
+    assert denied.faultCode == 4 and "top-secret records" in denied.faultString
+    assert execute("ir.attachment", "search", [[["id", "=", orphan]]]) == []  # not even admin
+    [typo] = execute("ir.attachment", "create", [[{"name": "b.txt", "datas": "Yg==",
+                                                   "res_model": "res.partnr", "res_id": 1}]])
+    assert execute("ir.attachment", "read", [[typo], ["res_model"]])[0]["res_model"] == "res.partnr"
+    [empty] = execute("ir.attachment", "create", [[{"name": "e.txt", "datas": "",
+                                                    "res_model": "res.partner", "res_id": 2}]])
+    assert execute("ir.attachment", "read", [[empty], ["file_size", "checksum"]])[0] == {
+        "id": empty, "file_size": 0, "checksum": False}
+
+
+def test_odoo_19_refuses_to_attach_to_a_missing_record_or_model(execute, odoo) -> None:
+    odoo.version = "19.0"
+    before = len(odoo.records("demo", "ir.attachment"))
+    for model, res_id in (("res.partner", 987654321), ("res.partnr", 1)):
+        refused = _fault(lambda m=model, r=res_id: execute("ir.attachment", "create", [[{
+            "name": "a.txt", "datas": "YQ==", "res_model": m, "res_id": r}]]))
+        assert (refused.faultCode, refused.faultString) == (4, "Sorry, you are not allowed to access "
+                                                                "this document.")
+    assert len(odoo.records("demo", "ir.attachment")) == before
+
+
+def test_an_invoice_action_holding_none_faults_over_xml_rpc_after_the_work(execute, odoo) -> None:
+    context = {"active_model": "sale.order", "active_ids": [3], "active_id": 3}
+    [wizard] = execute("sale.advance.payment.inv", "create", [[{}]], {"context": context})
+    fault = _fault(lambda: execute("sale.advance.payment.inv", "create_invoices", [[wizard]],
+                                   {"context": context}))
+    assert "cannot marshal None unless allow_none is enabled" in fault.faultString
+    assert execute("sale.order", "read", [[3], ["invoice_status"]])[0]["invoice_status"] == "invoiced"
+    # an order with a payment term: the action holds no None
+    context = {"active_model": "sale.order", "active_ids": [4], "active_id": 4}
+    [wizard] = execute("sale.advance.payment.inv", "create", [[{}]], {"context": context})
+    action = odoo.run("object", "execute_kw", ("demo", 2, "admin", "sale.advance.payment.inv",
+                                               "create_invoices", [[wizard]], {"context": context}))
+    assert action["context"]["default_invoice_payment_term_id"] == 4
+
+
+@pytest.mark.parametrize(("version", "payment_state"), [("18.0", "not_paid"), ("19.0", "paid")])
+def test_the_payment_wizard_pays_a_draft_invoice_and_leaves_it_draft(execute, odoo, version,
+                                                                     payment_state) -> None:
+    odoo.version = version
+    context = {"active_model": "sale.order", "active_ids": [4], "active_id": 4}
+    [wizard] = execute("sale.advance.payment.inv", "create", [[{}]], {"context": context})
+    move = execute("sale.advance.payment.inv", "create_invoices", [[wizard]], {"context": context})["res_id"]
+    context = {"active_model": "account.move", "active_ids": [move], "active_id": move}
+    [wizard] = execute("account.payment.register", "create", [[{}]], {"context": context})
+    action = execute("account.payment.register", "action_create_payments", [[wizard]], {"context": context})
+    assert action["res_model"] == "account.payment" and action["res_id"]
+    invoice = execute("account.move", "read", [[move], ["state", "payment_state"]])[0]
+    assert (invoice["state"], invoice["payment_state"]) == ("draft", payment_state)
+
+
+@pytest.mark.parametrize(("version", "answer"), [("18.0", int), ("19.0", list)])
+def test_message_post_answers_an_id_on_18_and_a_list_on_19(execute, odoo, version, answer) -> None:
+    odoo.version = version
+    posted = execute("res.partner", "message_post", [[2]], {"body": "hi"})
+    assert isinstance(posted, answer)
+
+
+@pytest.mark.parametrize(("version", "missing"), [("18.0", 400), ("19.0", 500)])
+def test_report_pages_for_an_unknown_report_or_a_missing_record(odoo, version, missing) -> None:
+    odoo.version = version
+    connection = http.client.HTTPConnection("127.0.0.1", odoo.port, timeout=5)
+    body = json.dumps({"jsonrpc": "2.0", "method": "call",
+                       "params": {"db": "demo", "login": "admin", "password": "admin"}})
+    connection.request("POST", "/web/session/authenticate", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    for path, status in (("/report/pdf/sale.nope/1", 500),
+                         ("/report/pdf/sale.report_saleorder/987654321", missing)):
+        connection.request("GET", path, headers={"Cookie": cookie})
+        page = connection.getresponse()
+        assert (page.status, page.getheader("Content-Type")) == (status, "text/html")
+        page.read()
+    connection.close()

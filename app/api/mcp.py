@@ -196,7 +196,10 @@ class McpServer:
                 f"(e.g. res.partner). This key's scope is {claims.scope}: R reads, W creates and "
                 "writes, D deletes; start with fields_get to learn a model's fields."
                 + (" Its field rules ([...]) hide some fields: fields_get describes only the ones "
-                   "it may use, and naming another is refused." if claims.rules.field_restricted
+                   "it may use, and naming another is refused. Filter relations by ids or by "
+                   "allowed fields (parent_id.name), not by text or display_name, and send only "
+                   "lang, tz, active_test or allowed_company_ids in the context."
+                   if claims.rules.field_restricted
                    else "")
             ),
         }

@@ -7,7 +7,10 @@
   is set:
   ``GENERATE_RATE_LIMIT`` per client address on ``/auth/generate`` and ``/auth/revoke``, and
   ``RATE_LIMIT`` per key id on ``/tools/call`` (checked right after the key opens), and
-  ``OAUTH_RATE_LIMIT`` per client address on OAuth registration and sign-in.
+  ``OAUTH_RATE_LIMIT`` per client address on refused OAuth sign-ins (a sign-in that succeeds is not
+  counted: people behind one proxy share an address), ``OAUTH_REGISTER_RATE_LIMIT`` per client
+  address on OAuth registration (a hosted assistant registers every person's connection from its
+  own servers).
 - ``GENERATE_TOKEN``, when set, must come as ``Authorization: Bearer TOKEN`` to mint a key or to
   revoke one by id; it is compared in constant time.
 """
@@ -34,8 +37,6 @@ from app.stores import ratelimit
 
 # Views limited per client address, by endpoint name.
 _PER_ADDRESS = ("auth.generate", "auth.revoke")
-# OAuth registration and sign-in attempts, per client address (OAUTH_RATE_LIMIT).
-_OAUTH_LIMITED = ("oauth.register", "oauth.sign_in")
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,15 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.view_functions[endpoint] = limiter.limit(
             settings.generate_rate_limit, error_message=_ADDRESS_MESSAGE,
         )(app.view_functions[endpoint])
-    for endpoint in _OAUTH_LIMITED:
-        if endpoint in app.view_functions:  # only when OAUTH_ENABLED
-            app.view_functions[endpoint] = limiter.limit(
-                settings.oauth_rate_limit, error_message=_OAUTH_MESSAGE,
-            )(app.view_functions[endpoint])
+    if "oauth.sign_in" in app.view_functions:  # only when OAUTH_ENABLED
+        app.view_functions["oauth.register"] = limiter.limit(
+            settings.oauth_register_rate_limit, error_message=_REGISTER_MESSAGE,
+        )(app.view_functions["oauth.register"])
+        # Counted after the answer: only a refusal (no redirect with a code) uses up the limit.
+        app.view_functions["oauth.sign_in"] = limiter.limit(
+            settings.oauth_rate_limit, error_message=_SIGN_IN_MESSAGE,
+            deduct_when=lambda response: response.status_code != 302,
+        )(app.view_functions["oauth.sign_in"])
     app.extensions["security"] = Guard(limiter, tuple(parse_many(settings.rate_limit)),
                                        settings.generate_token)
     app.register_error_handler(RateLimitExceeded, _render_limit_exceeded)
@@ -140,7 +145,10 @@ def _window(item: RateLimitItem) -> str:
 _ADDRESS_MESSAGE = (
     "Too many requests from this address (GENERATE_RATE_LIMIT): retry after the Retry-After delay."
 )
-_OAUTH_MESSAGE = (
-    "Too many registrations or sign-in attempts from this address (OAUTH_RATE_LIMIT): retry after "
-    "the Retry-After delay."
+_SIGN_IN_MESSAGE = (
+    "Too many refused sign-ins from this address (OAUTH_RATE_LIMIT): retry after the Retry-After delay."
+)
+_REGISTER_MESSAGE = (
+    "Too many client registrations from this address (OAUTH_REGISTER_RATE_LIMIT): retry after the "
+    "Retry-After delay."
 )

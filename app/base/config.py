@@ -77,7 +77,9 @@ class Settings:
     oauth_refresh_ttl_seconds: int = 30 * 86400
     oauth_code_ttl_seconds: int = 60
     oauth_max_clients: int = 1000
-    oauth_rate_limit: str = "20/minute"
+    oauth_rate_limit: str = "20/minute;100/hour"  # refused sign-ins per address
+    oauth_register_rate_limit: str = "60/minute"  # registrations per address
+    oauth_odoo_database: str | None = None  # the database the sign-in page uses without asking
     oauth_db: str | None = None
     # Webhook subscriptions: signed, retried deliveries of record changes (docs/webhooks.md).
     webhooks_enabled: bool = True
@@ -148,7 +150,9 @@ class Settings:
             oauth_refresh_ttl_seconds=reader.number("OAUTH_REFRESH_TTL_SECONDS", 30 * 86400, int),
             oauth_code_ttl_seconds=reader.number("OAUTH_CODE_TTL_SECONDS", 60, int, upper=600),
             oauth_max_clients=reader.number("OAUTH_MAX_CLIENTS", 1000, int),
-            oauth_rate_limit=env.get("OAUTH_RATE_LIMIT", "").strip() or "20/minute",
+            oauth_rate_limit=env.get("OAUTH_RATE_LIMIT", "").strip() or "20/minute;100/hour",
+            oauth_register_rate_limit=env.get("OAUTH_REGISTER_RATE_LIMIT", "").strip() or "60/minute",
+            oauth_odoo_database=env.get("OAUTH_ODOO_DATABASE", "").strip() or None,
             oauth_db=env.get("OAUTH_DB", "").strip() or None,
             **_webhook_settings(env, reader),
         ).checked()
@@ -262,7 +266,8 @@ def _check_security(settings: Settings) -> None:
 
     for name, value in (("RATE_LIMIT", settings.rate_limit),
                         ("GENERATE_RATE_LIMIT", settings.generate_rate_limit),
-                        ("OAUTH_RATE_LIMIT", settings.oauth_rate_limit)):
+                        ("OAUTH_RATE_LIMIT", settings.oauth_rate_limit),
+                        ("OAUTH_REGISTER_RATE_LIMIT", settings.oauth_register_rate_limit)):
         try:
             parse_many(value)
         except ValueError:

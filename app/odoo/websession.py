@@ -115,7 +115,18 @@ def _pdf(status: int, headers: list[tuple[str, str]], body: bytes, report: str) 
         return body
     if b"Wkhtmltopdf" in body:
         raise ConnectionFailed("Odoo cannot print PDFs: wkhtmltopdf is not installed on the Odoo server.")
-    raise ConnectionFailed(
+    raise ReportRefused(
         f"Odoo did not return a PDF for report {report!r} (HTTP {status}): check the report name "
-        "(e.g. account.report_invoice, sale.report_saleorder) and that the records exist."
+        "(e.g. account.report_invoice, sale.report_saleorder) and that the records exist.",
+        status=status,
     )
+
+
+class ReportRefused(ConnectionFailed):
+    """``/report/pdf`` answered an error page (HTTP ``status``) instead of a PDF: Odoo answers 500
+    for an unknown report, and 400 (Odoo 18) or 500 (Odoo 19) for records that do not exist, so
+    the caller (``app.core.automations.reports``) asks Odoo which it was."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

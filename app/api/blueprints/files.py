@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import io
 import json
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -106,8 +107,9 @@ def list_files(model: str, record_id: int) -> dict:
 def download(model: str, record_id: int, attachment_id: int) -> Response:
     found = _run("download_file", {"model": model, "id": record_id, "attachment_id": attachment_id})
     raw = base64.b64decode(found["data"])
-    return send_file(io.BytesIO(raw), mimetype=found.get("mimetype") or "application/octet-stream",
-                     as_attachment=True, download_name=found.get("name") or f"file-{attachment_id}")
+    response = send_file(io.BytesIO(raw), mimetype=found.get("mimetype") or "application/octet-stream")
+    response.headers["Content-Disposition"] = disposition(found.get("name"), f"file-{attachment_id}")
+    return response
 
 
 @bp.get("/reports/<model>/<report>/<ids>")
@@ -120,7 +122,17 @@ def report(model: str, report: str, ids: str) -> Response:
         raise InvalidRequest("Record ids must be numbers separated by commas, e.g. 7 or 7,8.") from None
     found = _run("get_report", {"model": model, "report": report, "ids": record_ids,
                                 "stored": request.args.get("stored", "true").lower() != "false"})
-    response = send_file(io.BytesIO(base64.b64decode(found["data"])), mimetype="application/pdf",
-                         download_name=found["name"])
+    response = send_file(io.BytesIO(base64.b64decode(found["data"])), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = disposition(found["name"], "report.pdf", "inline")
     response.headers["X-Report-Source"] = found["source"]
     return response
+
+
+def disposition(name: str | None, fallback: str, kind: str = "attachment") -> str:
+    """``Content-Disposition`` for any name Odoo holds (RFC 6266): control characters and line
+    breaks dropped, an ASCII ``filename`` for old clients and the exact name in ``filename*``."""
+    clean = "".join(c for c in name or "" if unicodedata.category(c) not in ("Cc", "Zl", "Zp")).strip()
+    clean = clean or fallback
+    ascii_name = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_").strip() or fallback
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"

@@ -30,16 +30,35 @@ def service() -> OAuthService:
 
 
 @bp.get("/.well-known/oauth-protected-resource")
-@bp.get("/.well-known/oauth-protected-resource/mcp")
-def protected_resource() -> Response:
-    return jsonify(resource_metadata(public_url()))
+@bp.get("/.well-known/oauth-protected-resource/<path:suffix>")
+def protected_resource(suffix: str = "") -> Response:
+    """RFC 9728's metadata of /mcp: at the root, and with the resource's path inserted.
+
+    Behind a path prefix the proxy strips, clients ask ``/.well-known/oauth-protected-resource/
+    PREFIX/mcp`` at the host's root (routed here unchanged) or ``PREFIX/.well-known/...`` (stripped).
+    """
+    issuer = public_url()
+    prefix = urlsplit(issuer).path.strip("/")
+    if suffix.strip("/") not in {"", "mcp", prefix, f"{prefix}/mcp".lstrip("/")}:
+        raise OAuthError("not_found", f"This gateway's resource metadata is at {issuer}"
+                         "/.well-known/oauth-protected-resource/mcp.", 404)
+    return jsonify(resource_metadata(issuer))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
 @bp.get("/.well-known/oauth-authorization-server/<path:suffix>")
+@bp.get("/.well-known/openid-configuration")
+@bp.get("/.well-known/openid-configuration/<path:suffix>")
 def authorization_server(suffix: str = "") -> Response:
+    """RFC 8414's metadata, at each address clients derive from an issuer with a path.
+
+    ``/.well-known/oauth-authorization-server/PREFIX`` and ``/.well-known/openid-configuration/
+    PREFIX`` (RFC 8414 sections 3 and 5) come from the host's root unchanged; ``PREFIX/.well-known/
+    openid-configuration`` (OpenID Connect Discovery's form) arrives with the prefix stripped. The
+    OpenID addresses answer the same OAuth document: this gateway issues no ID tokens.
+    """
     issuer = public_url()
-    if suffix.strip("/") != urlsplit(issuer).path.strip("/"):
+    if suffix.strip("/") not in {"", urlsplit(issuer).path.strip("/")}:
         raise OAuthError("not_found", f"The authorization server's metadata is at {issuer}.", 404)
     return jsonify(server_metadata(issuer))
 
@@ -78,7 +97,8 @@ def sign_in() -> Response:
                         "from your assistant and sign in again.")
     oauth = service()
     pending = oauth.open_pending(form.get("request", ""), csrf)
-    values = {name: form.get(name, "").strip() for name in ("url", "database", "username")}
+    # A pinned Odoo or database is used whatever the form says (the page does not show those fields).
+    values = {**{name: form.get(name, "").strip() for name in ("url", "database", "username")}, **oauth.fixed}
     scope = form.get("scope_custom", "") if form.get("scope") == "custom" else form.get("scope", "")
     login = {**values, "password": form.get("password", "")}
     try:
@@ -156,7 +176,7 @@ def _page(pending: Pending, csrf: str, values: dict, message: str | None, status
     chosen = values.get("scope") or pending.requested_scope or choices[0][1]
     html = render_template(
         "oauth/signin.html", pending=pending, csrf=csrf, sealed=service().seal_pending(pending, csrf),
-        values=values, message=message, choices=choices, chosen=chosen, nonce=nonce,
+        values=values, message=message, choices=choices, chosen=chosen, nonce=nonce, fixed=service().fixed,
         custom=chosen not in [value for _, value in choices], max_scope=str(service().max_scope),
         redirect_host=urlsplit(pending.redirect_uri).netloc,
     )

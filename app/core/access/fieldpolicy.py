@@ -11,6 +11,7 @@ Dotted paths (``parent_id.email``) and ``any`` sub-domains follow relations, fou
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -26,6 +27,15 @@ Describe = Callable[[str], dict[str, dict]]  # model -> {field name: {"type", "r
 _MEASURE = re.compile(r"^(\w+)(?::\w+(?:\((\w+)\))?)?$")
 _SPECIAL = frozenset({"__count", "id"})
 LEAN_SKIPPED = frozenset({"binary", "html", "one2many", "many2many"})
+RELATIONAL = frozenset({"many2one", "one2many", "many2many"})
+# Context keys a key with field rules may send: they change no field's visibility. Others may
+# (``show_email`` puts a hidden email into display names, ``default_ref`` writes a hidden field).
+SAFE_CONTEXT = frozenset({"lang", "tz", "active_test", "allowed_company_ids"})
+WIZARD_CONTEXT = frozenset({"active_model", "active_ids", "active_id"})  # where a method is granted
+_NAME_SEARCH_HINT = ("Odoo answers it with a name search, which may match hidden fields (a "
+                     "contact's reference, VAT number or email): filter by ids or by allowed "
+                     "fields instead (e.g. [\"parent_id.name\", \"ilike\", ...] or "
+                     "[\"parent_id\", \"in\", [ids]]).")
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,22 @@ class FieldCatalog:
             with self._lock:
                 self._cache[key] = found
         return found
+
+
+def check_key_context(scope: Scope, context: dict | None) -> None:
+    """At minting: a key with field rules may carry only the context keys that show no field.
+
+    A key's context goes with every call (``default_<field>`` would write that field on every
+    record any call creates, ``show_vat`` would show VAT numbers in every display name), so the
+    call-time allow-list holds for it too, without defaults or active records."""
+    if not scope.field_restricted:
+        return
+    unsafe = sorted(key for key in context or {} if key not in SAFE_CONTEXT)
+    if unsafe:
+        raise InvalidRequest(
+            f"A key whose scope has field rules may carry only the context keys "
+            f"{', '.join(sorted(SAFE_CONTEXT))}: {', '.join(map(repr, unsafe))} could show or write "
+            "hidden fields (docs/scopes.md). Send defaults in a call's context instead.")
 
 
 def denied(message: str) -> PermissionDenied:
@@ -108,6 +134,7 @@ class FieldGuard:
                          "with field rules cannot run it.")
         if spec.method:
             self._method(tool, args, model)
+        written = {model} if spec.values else set()
         if spec.opaque and self.rules.grant_for(model).read is not None:
             raise denied(f"This API key's scope ({self.rules}) hides fields of {model!r}, and the "
                          f"tool {tool.name!r} may show any of them.")
@@ -136,9 +163,12 @@ class FieldGuard:
         for name in spec.values:
             given = args.get(name)
             for values in given if isinstance(given, list) else [given] if given else []:
-                self.values(model, values)
+                self.values(model, values, written)
         for name in spec.texts:
             self._text(model, args.get(name))
+        self.context(args.get("context") or {}, written, bool(spec.method))
+        for name in spec.domains:  # last: finding a field's type may ask Odoo (fields_get)
+            self.name_searches(model, args.get(name) or [])
 
     def readable_names(self, model: str, lean: bool = False) -> list[str] | None:
         """The fields an omitted list stands for (None: every field, Odoo's own default)."""
@@ -189,10 +219,78 @@ class FieldGuard:
                     target = self.relation(target, part, name)
                 self.domain(target, value)
 
-    def values(self, model: str, values: Any) -> None:
-        """Each written field must be writable; x2many commands 0 and 1 write the related model."""
+    def name_searches(self, model: str, domain: list) -> None:
+        """Every leaf of a domain already checked by ``domain``, and of its ``any`` sub-domains."""
+        for term in domain:
+            if isinstance(term, str) or isinstance(term[0], int):
+                continue
+            self._name_searched(model, term)
+            if str(term[1]).lower() in ("any", "not any"):
+                target = model
+                for part in term[0].split("."):
+                    target = self.relation(target, part, term[0])
+                self.name_searches(target, term[2])
+
+    def _name_searched(self, model: str, leaf: list) -> None:
+        """Refuse a leaf that Odoo answers with a name search, whose fields no rule can see.
+
+        A ``display_name`` leaf, text compared with a relational field (``["parent_id", "ilike",
+        "X"]``, ``["child_ids", "=", "X"]``) and ``child_of``/``parent_of`` with text run the name
+        search of the model (or of the related one), which matches the model's
+        ``_rec_names_search`` fields or whatever its ``_name_search`` code reads, related models
+        included (res.partner: email, ref, vat, company_registry). So for a key with field rules
+        they are refused, whichever model they name."""
+        path, operator, value = leaf
+        parts, operator = path.split("."), str(operator).lower()
+        if parts[-1] == "display_name":
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and the filter "
+                         f"{_leaf(leaf)} is on 'display_name': {_NAME_SEARCH_HINT}")
+        if operator in ("any", "not any") or not _has_text(value):
+            return
+        if operator in ("child_of", "parent_of"):
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and the filter "
+                         f"{_leaf(leaf)} uses {operator!r} with text: {_NAME_SEARCH_HINT}")
+        owner = model
+        for part in parts[:-1]:
+            owner = self.relation(owner, part, path)
+        info = self.describe(owner).get(parts[-1]) or {}
+        if info.get("type") in RELATIONAL:
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and the filter "
+                         f"{_leaf(leaf)} compares the relational field {parts[-1]!r} with text: "
+                         f"{_NAME_SEARCH_HINT}")
+
+    def context(self, context: dict, written: set[str], runs_method: bool,
+                source: str = "context key") -> None:
+        """A key with field rules sends only context keys that change no field's visibility.
+
+        ``default_<field>`` writes ``<field>`` on every record the call creates: it must pass the
+        W rules of each model the call writes. ``active_model``/``active_ids``/``active_id`` are
+        what a granted method (a wizard's action) needs."""
+        for key in sorted(context):
+            if key in SAFE_CONTEXT or (runs_method and key in WIZARD_CONTEXT):
+                continue
+            if key.startswith("default_") and written:
+                field = key[len("default_"):]
+                hidden = sorted(m for m in written if not self.rules.grant_for(m).writable(field))
+                if not hidden:
+                    continue
+                raise denied(f"This API key's scope ({self.rules}) does not let it write {field!r} "
+                             f"on {', '.join(map(repr, hidden))}, which the {source} {key!r} "
+                             "sets on every record the call creates.")
+            raise denied(f"This API key's scope ({self.rules}) has field rules, and the {source} "
+                         f"{key!r} is not one it may send: context can reveal or write hidden "
+                         "fields (show_email, default_<field>). Allowed: "
+                         f"{', '.join(sorted(SAFE_CONTEXT))}; default_<field> for a writable field "
+                         "on create, write and upsert; active_model, active_ids, active_id with a "
+                         "granted method.")
+
+    def values(self, model: str, values: Any, written: set[str] | None = None) -> None:
+        """Each written field must be writable; x2many commands 0 and 1 write the related model
+        (collected in ``written``)."""
         if not isinstance(values, dict):
             return
+        if written is not None:
+            written.add(model)
         grant = self.rules.grant_for(model)
         hidden = sorted(name for name in values if not grant.writable(name))
         if hidden:
@@ -203,20 +301,18 @@ class FieldGuard:
             if commands:
                 target = self.relation(model, name, name)
                 for command in commands:
-                    self.values(target, command[2])
+                    self.values(target, command[2], written)
 
     def _text(self, model: str, text: Any) -> None:
         grant = self.rules.grant_for(model)
-        if grant.read is None:
-            return
-        if not grant.readable("display_name"):
+        if grant.read is not None and not grant.readable("display_name"):
             raise denied(f"This API key's scope ({self.rules}) hides 'display_name' of {model!r}, "
                          "which name_search answers with.")
-        if text:
-            raise denied(f"This API key's scope ({self.rules}) restricts the fields of {model!r}: "
-                         "name_search may match the text on hidden fields (a contact's email, "
-                         "reference, VAT), so only an empty name is allowed; use search_read "
-                         "with a domain on allowed fields.")
+        if text:  # (a model's name search may follow relations into models with rules)
+            raise denied(f"This API key's scope ({self.rules}) has field rules: name_search may "
+                         "match the text on hidden fields (a contact's email, reference, VAT), "
+                         "so only an empty name is allowed; use search_read with a domain on "
+                         "allowed fields.")
 
     def _method(self, tool: Any, args: dict, model: str) -> None:
         letter, method = tool.requires(args)
@@ -247,6 +343,18 @@ class FieldGuard:
                 shown[key] = [_visible(item, grant.readable) if isinstance(item, dict) else item
                               for item in content]
         return shown
+
+
+def _has_text(value: Any) -> bool:
+    """Whether a leaf's value holds text (which Odoo turns into a name search on relations)."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(item, str) for item in value)
+
+
+def _leaf(leaf: list) -> str:
+    """The leaf as the caller wrote it, its value left out (it was the caller's own text)."""
+    return f"[{json.dumps(leaf[0])}, {json.dumps(str(leaf[1]))}, ...]"
 
 
 def _visible(record: dict, readable: Callable[[str], bool]) -> dict:

@@ -12,7 +12,8 @@ from marshmallow import validate
 
 from app.core import fields as odoo_fields
 from app.core.access.fieldpolicy import FieldArgs
-from app.core.automations.files import record_id
+from app.core.automations.files import must_exist, record_id
+from app.core.batch import StrictBoolean
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 SUBTYPES = {"note": "mail.mt_note", "comment": "mail.mt_comment"}
@@ -26,7 +27,7 @@ class PostArgs(ToolArgs):
         "description": "The message (text; HTML when html is true)", "example": "Called the customer."})
     kind = ma.String(load_default="note", validate=validate.OneOf(sorted(SUBTYPES)), metadata={
         "description": "note: an internal note (default); comment: a message sent to followers"})
-    html = ma.Boolean(load_default=False, metadata={"description": "Post body as HTML (else escaped)"})
+    html = StrictBoolean(load_default=False, metadata={"description": "Post body as HTML (else escaped)"})
     subject = ma.String(metadata={"description": "Subject line"})
     partner_ids = odoo_fields.ids(100)  # partners to notify
     attachment_ids = odoo_fields.ids(100)  # attachments (ids from attach_file) to show on the message
@@ -47,10 +48,13 @@ def _post(odoo: OdooCall, a: dict) -> dict:
         if a.get(name):
             kwargs[name] = a[name]
     message_id = odoo("message_post", [[a["id"]]], kwargs)
+    if isinstance(message_id, list):  # Odoo 19 answers the new message as a list of ids: [455]
+        message_id = message_id[0] if message_id else None
     return {"message_id": message_id, "id": a["id"], "kind": a["kind"], "status": "posted"}
 
 
 def _read(odoo: OdooCall, a: dict) -> dict:
+    must_exist(odoo, a["model"], a["id"])  # else a typo in the model reads as "no messages"
     domain = [["model", "=", a["model"]], ["res_id", "=", a["id"]]]
     if a.get("kind"):
         domain.append(["message_type", "=", a["kind"]])

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from typing import Any
 
 from marshmallow import ValidationError, validate, validates
 from marshmallow import fields as ma
 
-from app.base.errors import NotFound, PayloadTooLarge
+from app.base.errors import NotFound, OdooError, PayloadTooLarge
 from app.core import fields as odoo_fields
 from app.core.access.fieldpolicy import FieldArgs
 from app.core.tools import OdooCall, Tool, ToolArgs, _limit, _offset
 
 ATTACHMENT = "ir.attachment"
+EMPTY_SHA1 = hashlib.sha1(b"", usedforsecurity=False).hexdigest()
 META = ["name", "mimetype", "file_size", "checksum", "create_date", "res_model", "res_id"]
 _TOO_LARGE = "The file is {size} bytes, above this gateway's FILE_MAX_BYTES ({limit} bytes)."
 
@@ -71,6 +73,7 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
         size = len(base64.b64decode(a["data"]))
         if size > max_bytes:
             raise PayloadTooLarge(_TOO_LARGE.format(size=size, limit=max_bytes))
+        must_exist(odoo, a["model"], a["id"])  # Odoo would store the file on no record, for good
         values = {"name": a["filename"], "datas": a["data"], "res_model": a["model"], "res_id": a["id"]}
         if a.get("mimetype"):
             values["mimetype"] = a["mimetype"]
@@ -101,7 +104,27 @@ def file_tools(max_bytes: int) -> tuple[Tool, ...]:
     )
 
 
+def must_exist(odoo: OdooCall, model: str, *ids: int) -> None:
+    """404 unless Odoo has ``model`` and its records ``ids`` (archived records count).
+
+    Odoo attaches files (and reads chatter) for any ``res_model``/``res_id`` pair without checking
+    that it names a record, so a typo would create orphans or look like "no files"."""
+    try:
+        found = odoo("search", [[["id", "in", list(ids)]]], {"context": {"active_test": False}},
+                     model=model)
+    except (OdooError, NotFound) as error:  # JSON-2 answers an unknown model with 404
+        if "doesn't exist" in error.message:
+            raise NotFound(f"Odoo has no model {model!r}: check the model's technical name "
+                           "(e.g. res.partner).") from None
+        raise
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise NotFound(f"{model} {', '.join(map(str, missing))} does not exist (deleted, never "
+                       "existed, or hidden from this user by Odoo's record rules).")
+
+
 def _list(odoo: OdooCall, a: dict) -> dict:
+    must_exist(odoo, a["model"], a["id"])
     domain = [["res_model", "=", a["model"]], ["res_id", "=", a["id"]]]
     rows = odoo("search_read", [domain], {"fields": META, "limit": a["limit"], "offset": a["offset"],
                                           "order": "id desc", "context": {"bin_size": True}},
@@ -118,5 +141,9 @@ def _meta(odoo: OdooCall, attachment_id: int) -> dict:
 
 
 def _clean(row: dict) -> dict:
-    """Odoo's False for an unset mimetype or checksum becomes null."""
-    return {key: (None if value is False else value) for key, value in row.items()}
+    """Odoo's False for an unset mimetype or checksum becomes null; an empty file's checksum is
+    the SHA-1 of no bytes, as the answer promises (Odoo stores False for it)."""
+    clean = {key: (None if value is False else value) for key, value in row.items()}
+    if "checksum" in clean and clean["checksum"] is None and clean.get("file_size") == 0:
+        clean["checksum"] = EMPTY_SHA1
+    return clean

@@ -15,14 +15,17 @@ from typing import Any
 from marshmallow import fields as ma
 from marshmallow import validate
 
-from app.base.errors import PayloadTooLarge
+from app.base.errors import NotFound, OdooAccessError, PayloadTooLarge
 from app.core import fields as odoo_fields
-from app.core.automations.files import ATTACHMENT, _meta
+from app.core.automations.files import ATTACHMENT, _meta, must_exist
+from app.core.batch import StrictBoolean
 from app.core.tools import OdooCall, Tool, ToolArgs
+from app.odoo.websession import ReportRefused
 
 # reports whose PDF Odoo stores on the record, and the many2one naming the stored attachment
 STORED = {("account.move", "account.report_invoice"): "invoice_pdf_report_id",
           ("account.move", "account.account_invoices"): "invoice_pdf_report_id"}
+REPORT_ACTION = "ir.actions.report"
 _REPORT = re.compile(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_.]+$")
 
 
@@ -32,7 +35,7 @@ class ReportArgs(ToolArgs):
                        "(module.name, e.g. account.report_invoice)."), metadata={
         "description": "Report name, e.g. account.report_invoice or sale.report_saleorder",
         "example": "account.report_invoice"})
-    stored = ma.Boolean(load_default=True, metadata={
+    stored = StrictBoolean(load_default=True, metadata={
         "description": "Return the PDF Odoo stored for the record when there is one (default true)"})
 
 
@@ -42,7 +45,12 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
     def run(odoo: OdooCall, a: dict) -> dict:
         found = _stored(odoo, a, max_bytes) if a["stored"] else None
         if found is None:
-            raw = web.report_pdf(odoo.credentials, a["report"], a["ids"])  # type: ignore[attr-defined]
+            _check_report(odoo, a)
+            try:
+                raw = web.report_pdf(odoo.credentials, a["report"], a["ids"])  # type: ignore[attr-defined]
+            except ReportRefused:
+                must_exist(odoo, a["model"], *a["ids"])  # a caller's mistake is a 4xx, not an outage
+                raise
             name = f"{a['report']}-{'-'.join(map(str, a['ids']))}.pdf"
             found = {"name": name, "source": "rendered", "data": base64.b64encode(raw).decode(),
                      "file_size": len(raw), "attachment_id": None}
@@ -53,6 +61,25 @@ def report_tools(web: Any, max_bytes: int) -> tuple[Tool, ...]:
                      "model": "account.move", "ids": [1], "report": "account.report_invoice"}),)
     # No FieldArgs: a report prints any field of the record and of related records, so a key with
     # field rules cannot run it (app/core/access/fieldpolicy.py closes undeclared tools).
+
+
+def _check_report(odoo: OdooCall, a: dict) -> None:
+    """404 for a report Odoo does not have, or one printing another model than ``model``.
+
+    ``/report/pdf/<report>/<ids>`` prints the ids as records of the report's own model, so the
+    scope's R on ``model`` only covers reports of that model."""
+    try:
+        rows = odoo("search_read", [[["report_name", "=", a["report"]]]],
+                    {"fields": ["model"], "limit": 1}, model=REPORT_ACTION)
+    except OdooAccessError:
+        raise OdooAccessError(f"Odoo does not let this user read {REPORT_ACTION}, so the gateway "
+                              f"cannot check which model {a['report']!r} prints.") from None
+    if not rows:
+        raise NotFound(f"Odoo has no report {a['report']!r}: use a report's technical name, e.g. "
+                       "account.report_invoice (invoices) or sale.report_saleorder (orders).")
+    if rows[0].get("model") != a["model"]:
+        raise NotFound(f"Odoo has no report {a['report']!r} for {a['model']}: it prints "
+                       f"{rows[0].get('model')} records.")
 
 
 def _stored(odoo: OdooCall, a: dict, max_bytes: int) -> dict | None:

@@ -31,6 +31,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from app.base.config import ConfigError, Settings
 from app.base.errors import GatewayError, ScopeInvalid
+from app.base.urls import DEFAULT_PORTS, parse_pattern
 from app.core.access.keys import Credentials, KeyClaims
 from app.core.access.scope_bounds import within
 from app.core.access.scopes import Scope
@@ -90,6 +91,9 @@ class OAuthService:
         self._fernet = MultiFernet([Fernet(key) for key in settings.encryption_keys])
         most = settings.key_max_ttl_seconds
         self.access_ttl = min(settings.oauth_access_ttl_seconds, most or settings.oauth_access_ttl_seconds)
+        # What the sign-in page does not ask: the one Odoo the URL policy allows, the set database.
+        self.fixed = {name: value for name, value in (("url", pinned_odoo(settings.allowed_odoo_urls)),
+                                                      ("database", settings.oauth_odoo_database)) if value}
 
     # -- the authorization endpoint -------------------------------------------------------------
 
@@ -275,6 +279,18 @@ def requested_scope(oauth_scope: str | None) -> str | None:
         return str(Scope.parse(",".join(entries))) if entries else None
     except ScopeInvalid:
         return None
+
+
+def pinned_odoo(allowed: tuple[str, ...]) -> str | None:
+    """The Odoo URL when ALLOWED_ODOO_URLS names exactly one, without a wildcard; else None."""
+    if len(allowed) != 1:
+        return None
+    pattern = parse_pattern(allowed[0])
+    if pattern.host.startswith("*."):
+        return None
+    host = f"[{pattern.host}]" if ":" in pattern.host else pattern.host
+    port = "" if DEFAULT_PORTS[pattern.scheme] == pattern.port else f":{pattern.port}"
+    return f"{pattern.scheme}://{host}{port}"
 
 
 def with_query(url: str, **params: str | None) -> str:
