@@ -23,7 +23,7 @@ def store(request, tmp_path):
 
 
 def record(key_id: str = "k1") -> dict:
-    return {"key_id": key_id, "config": "{}", "state": "active", "progress": "{}", "replay": ""}
+    return {"key_id": key_id, "config": "{}", "state": "active", "progress": "{}", "replay": "", "dead": "[]"}
 
 
 def test_one_owner_at_a_time_and_a_take_over_after_expiry(store) -> None:

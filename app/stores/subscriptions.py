@@ -3,9 +3,10 @@
 A subscription is a small record of text fields, each written by one side only so that neither
 overwrites the other: ``config`` (JSON, written once at creation), ``state`` (active, paused,
 disabled, stopped: the API and the dispatcher), ``progress`` (JSON: cursor, batch in flight,
-counters; only the dispatcher holding the lease) and ``replay`` (JSON: a replay asked through the
-API). ``set`` writes fields of a subscription that still exists, so a dispatcher finishing a
-delivery cannot bring back one deleted meanwhile.
+counters; only the dispatcher holding the lease), ``dead`` (JSON: the newest dead-lettered batches,
+written only when one is given up on) and ``replay`` (JSON: a replay asked through the API).
+``set`` writes fields of a subscription that still exists, so a dispatcher finishing a delivery
+cannot bring back one deleted meanwhile.
 
 A *lease* names its owner and expires: ``claim`` takes a free or expired lease or renews one's own,
 atomically, so exactly one dispatcher (thread, worker or replica) works on a subscription at a time;
@@ -28,7 +29,7 @@ from app.stores.sqlite import ProcessConnection
 
 DEFAULT_SQLITE_NAME = "odoo-gateway-webhooks.sqlite3"
 REDIS_PREFIX = "odoo_gateway:webhooks:"
-FIELDS = ("key_id", "config", "state", "progress", "replay")
+FIELDS = ("key_id", "config", "state", "progress", "replay", "dead")
 
 
 class SubscriptionStore(Protocol):
@@ -52,7 +53,7 @@ _SCHEMA = (
     "PRAGMA synchronous = NORMAL",
     "CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, key_id TEXT NOT NULL,"
     " config TEXT NOT NULL, state TEXT NOT NULL, progress TEXT NOT NULL, replay TEXT NOT NULL,"
-    " created REAL NOT NULL)",
+    " dead TEXT NOT NULL, created REAL NOT NULL)",
     "CREATE INDEX IF NOT EXISTS subscriptions_key ON subscriptions (key_id)",
     "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)",
 )
@@ -72,7 +73,7 @@ class SqliteSubscriptionStore:
 
     def create(self, sub_id: str, record: dict[str, str]) -> None:
         with self._db.use() as db, db:
-            db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (sub_id, *(record.get(f, "") for f in FIELDS), time.time()))
 
     def get(self, sub_id: str) -> dict[str, str] | None:

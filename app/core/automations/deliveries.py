@@ -258,8 +258,7 @@ class Dispatcher:
             self.hooks.failed(answer.error or str(status))
             self.hooks.retried()
             return "retry"
-        self._dead_letter(progress, pending, answer.error or f"HTTP {status}", now)
-        self._save(sub_id, progress)
+        self._dead_letter(sub_id, progress, pending, answer.error or f"HTTP {status}", now)
         self.hooks.failed("dead_letter")
         return "dead-letter"
 
@@ -272,12 +271,15 @@ class Dispatcher:
         ceiling = min(s.webhook_backoff_max_seconds, s.webhook_backoff_seconds * 2 ** pending["attempts"])
         return min(random.uniform(ceiling / 2, ceiling), left)  # noqa: S311 - jitter, not a secret
 
-    @staticmethod
-    def _dead_letter(progress: dict, pending: dict, reason: str, now: float) -> None:
-        dead = progress.get("dead", [])
+    def _dead_letter(self, sub_id: str, progress: dict, pending: dict, reason: str, now: float) -> None:
+        """Keep the batch (in its own field: progress, written on every delivery, stays small), move on."""
+        record = self.store.get(sub_id)
+        dead = json.loads(record["dead"]) if record and record.get("dead") else []
         dead.append({"webhook_id": pending["id"], "at": _iso(now), "reason": reason,
                      "attempts": pending["attempts"] + 1, "events": pending["events"]})
-        progress.update(cursor=pending["cursor"], pending=None, dead=dead[-MAX_DEAD:])
+        progress.update(cursor=pending["cursor"], pending=None)
+        self.store.set(sub_id, dead=json.dumps(dead[-MAX_DEAD:], default=str))
+        self._save(sub_id, progress)
 
     def _disable(self, sub_id: str, progress: dict, reason: str) -> str:
         progress["reason"] = reason

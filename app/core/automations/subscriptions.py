@@ -99,7 +99,7 @@ class Subscriptions:
         progress = {"cursor": encode_cursor(model, start.strftime(ODOO_FORMAT), 0), "delivered": 0,
                     "failures": 0, "retries": 0, "dead": []}
         self.store.create(sub_id, {"key_id": claims.key_id, "config": json.dumps(config), "state": "active",
-                                   "progress": json.dumps(progress), "replay": ""})
+                                   "progress": json.dumps(progress), "replay": "", "dead": "[]"})
         return {**self.show(claims, sub_id), "secret": secret}
 
     def list(self, claims: KeyClaims) -> dict:
@@ -170,7 +170,7 @@ class Subscriptions:
                 "in_flight": None if not pending else {
                     "webhook_id": pending["id"], "events": len(pending["events"]),
                     "attempts": pending["attempts"], "next_attempt_at": iso(pending["next_at"])},
-                "dead_letters": progress.get("dead", [])}
+                "dead_letters": json.loads(record.get("dead") or "[]")}
 
 
 def _cursor_time(cursor: str | None) -> str | None:
