@@ -1,5 +1,6 @@
-"""The subscription store's rules on both back ends (SQLite, and Redis through fakeredis): leases held
-by one owner at a time, taken over once expired; writes never bring back a deleted subscription."""
+"""Webhooks' parts on their own: the subscription store on both back ends (SQLite, and Redis through
+fakeredis: leases held by one owner at a time, taken over once expired; writes never bring back a
+deleted subscription), Retry-After, and the sender's bounds (connected address, answer size)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,32 @@ def test_the_connected_address_is_checked_before_a_byte_is_sent() -> None:
             sender.post(hook.url, b"{}", {}, time.time())
         sender.close()
         assert hook.requests == []
+
+
+def test_a_receivers_answer_is_read_only_up_to_the_bound() -> None:
+    """A receiver answering 200 with a huge, slow body: the sender takes the status and hangs up."""
+    import socket
+    import threading
+
+    from app.core.automations.webhook_http import Sender, WebhookPolicy
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * 4096)
+            done.wait(10)  # the rest never comes: reading it all would hang until the timeout
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    sender = Sender(WebhookPolicy(allow_private=True), timeout=5.0, max_answer_bytes=1000)
+    started = time.monotonic()
+    answer = sender.post(f"http://127.0.0.1:{listener.getsockname()[1]}/hook", b"{}", {}, time.time())
+    assert answer.status == 200 and time.monotonic() - started < 2.0
+    done.set()
+    sender.close()
+    thread.join(5)
+    listener.close()
