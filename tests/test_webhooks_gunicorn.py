@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import fakeredis
 import pytest
 import redis
 import requests
@@ -56,6 +55,7 @@ def gunicorn(env_extra: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]
 def mint_and_subscribe(base: str, odoo, url: str) -> tuple[str, dict]:
     minted = requests.post(base + "/auth/generate", timeout=10, json={
         "url": odoo.url, "database": "demo", "username": "admin", "password": "admin", "scope": "*:RW"})
+    assert minted.status_code == 200, minted.text
     key = minted.json()["api_key"]
     sub = requests.post(base + "/subscriptions", headers={"X-API-Key": key}, timeout=10,
                         json={"model": "res.partner", "url": url, "fields": ["name"]})
@@ -137,15 +137,28 @@ def test_a_graceful_stop_finishes_the_delivery_in_flight(odoo, tmp_path) -> None
 
 @pytest.fixture
 def shared_redis() -> Iterator[str]:
-    """A Redis-protocol server on loopback (fakeredis's), shared by the replicas."""
+    """A Redis-protocol server on loopback (fakeredis's), shared by the replicas; in a process of
+    its own so that it does not wait on this one's GIL."""
     port = free_port()
-    server = fakeredis.TcpFakeServer(("127.0.0.1", port), server_type="redis")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{port}/0"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    script = f"import fakeredis; fakeredis.TcpFakeServer(('127.0.0.1', {port})).serve_forever()"
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _listening(port), seconds=20)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def test_two_replicas_on_one_redis_deliver_each_change_once_and_take_over(odoo, shared_redis) -> None:

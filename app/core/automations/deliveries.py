@@ -34,7 +34,7 @@ from app.core.automations.changes import encode_cursor
 from app.core.automations.subscriptions import MAX_DEAD, Subscriptions
 from app.core.automations.webhook_http import Answer, Sender, sign
 
-log = logging.getLogger("app.webhooks")
+log = logging.getLogger("odoo_gateway")
 _ROUNDS = 20  # batches one subscription may send in a row before the others get their turn
 
 
