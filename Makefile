@@ -29,11 +29,13 @@ fuzz: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m bench.load
 
-# Side-by-side benchmarks (gateway vs direct XML-RPC); writes bench/results/latest.json.
+# Side-by-side benchmarks (gateway vs direct XML-RPC); writes bench/results/latest.json; then the
+# scale-out row and the webhooks' write-to-delivery latency and deliveries/s (bench/results/webhooks.json).
 # BASELINE=DIR also measures another checkout (e.g. a worktree of main) in the same run.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(if $(BASELINE),--baseline $(BASELINE))
 	PYTHONPATH=. $(BIN)/python bench/scale_out.py
+	PYTHONPATH=. $(BIN)/python bench/webhooks.py
 
 # Throughput through nginx, 1 replica vs 2 (needs redis-server and nginx); bench/results/scale_out.json
 bench-scale: $(STAMP)

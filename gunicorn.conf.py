@@ -100,7 +100,13 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
 
 
 def worker_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
-    """Write out the worker's queued log lines before it exits: not one is lost at shutdown."""
+    """Finish (or hand back) the webhook delivery in flight, then write out the queued log lines."""
+    from app.api.webhooks import stop_dispatcher
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        # Within the graceful timeout's remainder: a delivery still running stays stored for the next owner.
+        stop_dispatcher(app, timeout=max(1.0, _settings.webhook_timeout_seconds + 1))
     logs.flush()
 
 
@@ -132,6 +138,9 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     """
 
     def handle_exit(signum, frame) -> None:  # type: ignore[no-untyped-def]
+        dispatcher = getattr(worker.wsgi, "extensions", {}).get("webhook_dispatcher")
+        if dispatcher is not None:
+            dispatcher.signal_stop()  # no new webhook delivery; the one in flight goes on
         worker.set_accept_enabled(False)
         listeners, worker.sockets = worker.sockets, []  # nothing can re-register them now
         for listener in listeners:
@@ -139,3 +148,8 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
         worker.alive = False
 
     signal.signal(signal.SIGTERM, handle_exit)
+    # Webhook deliveries run in a thread of each worker (no extra process); see docs/webhooks.md.
+    from app.api.webhooks import start_dispatcher
+
+    if hasattr(worker.wsgi, "extensions"):
+        start_dispatcher(worker.wsgi)

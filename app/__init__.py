@@ -13,7 +13,7 @@ __all__ = ["__version__", "create_app"]
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; settings default to the environment's, checked."""
     from app import cli
-    from app.api import metrics, openapi, readiness, security, web
+    from app.api import metrics, openapi, readiness, security, web, webhooks
     from app.api.blueprints import auth, files, health, mcp, tools
     from app.base import logs
     from app.core.gateway import Gateway
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.cli.add_command(cli.keys)
     if settings.metrics_enabled:
         metrics.init_app(app, settings.metrics_dir)
+    webhooks.init_app(app, settings)  # after metrics: its counters join the same registry
     openapi.init_app(app)
     readiness.add_check(app, "config", readiness.config_check(app))
     readiness.add_check(app, "revocation_store", readiness.revocation_check(app))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,8 +36,13 @@ def odoo(odoo_server: OdooDouble) -> OdooDouble:
     return odoo_server
 
 
+# Each app gets a webhook store of its own (not the host's default file, shared by every run).
+WEBHOOK_DIR = tempfile.TemporaryDirectory(prefix="gateway-tests-webhooks-")
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"encryption_keys": (SECRET,), "odoo_timeout_seconds": 3.0,
+                              "webhook_db": os.path.join(WEBHOOK_DIR.name, f"{uuid.uuid4().hex}.sqlite3"),
                               # Tests mint many keys from one address; rate-limit tests set small limits.
                               "generate_rate_limit": "10000/minute", "rate_limit": "100000/minute"}
     values.update(overrides)

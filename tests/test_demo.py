@@ -40,6 +40,12 @@ def test_demo_prints_a_working_key_and_stops_cleanly_on_ctrl_c() -> None:
                                    "model": "res.partner", "fields": ["name"], "limit": 5}},
                                timeout=10)
         assert answer.status_code == 200 and answer.json()["result"]["count"] == 5
+        assert re.search(r"subscription sub_\w+ delivers contact changes", banner)
+        made = requests.post(f"http://127.0.0.1:{port}/tools/call", headers={"X-API-Key": key}, timeout=10,
+                             json={"name": "create", "arguments": {"model": "res.partner",
+                                                                   "values": {"name": "Hook Demo"}}})
+        assert made.status_code == 200
+        read_until(process, f"created res.partner {made.json()['result']['id']} 'Hook Demo'")  # a webhook
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)
         assert process.returncode == 0

@@ -139,7 +139,8 @@ def replay(file: str, gateway: str, static: dict | None = None, **settings) -> R
 def test_every_n8n_workflow_is_replayed() -> None:
     assert {p.stem for p in (EXAMPLES / "n8n").glob("*.json")} == {
         "mint-key", "search-contacts", "create-partner", "paginate-all-records", "handle-errors",
-        "sale-order-changes", "invoice-and-pay-order"}
+        "sale-order-changes", "invoice-and-pay-order",
+        "webhook-receive-changes"}  # replayed by tests/test_webhooks_examples.py (a Webhook trigger)
 
 
 def test_n8n_mint_key(gateway, odoo) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import SECRET
+from tests.conftest import SECRET, WEBHOOK_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,9 @@ def free_port() -> int:
 def start_gunicorn(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
-           "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", **env_extra}
+           "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
+           # webhook subscriptions of this server only, not the host's default file
+           "WEBHOOK_DB": os.path.join(WEBHOOK_DIR.name, f"gunicorn-{port}.sqlite3"), **env_extra}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

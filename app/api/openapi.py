@@ -87,6 +87,7 @@ class Operation:
     examples: dict | Callable[[tuple], dict] | None = None
     answers: tuple[int, ...] = ()  # other successful statuses, e.g. 202 for MCP notifications
     idempotent: bool = False  # takes the Idempotency-Key header
+    created: bool = False  # answers 201 Created (with the ``ok`` body) instead of 200
 
 
 def documented(summary: str, **contract: Any) -> Callable:
@@ -198,6 +199,8 @@ def _operation(op: Operation, endpoint: str, method: str, tools: tuple) -> dict:
         "responses": {"200": {"description": "Success", "content": {op.content_type: {
             "schema": _schema(op.ok or {"type": "object"})}}}},
     }
+    if op.created:
+        result["responses"] = {"201": {**result["responses"].pop("200"), "description": "Created"}}
     for status in op.answers:
         result["responses"][str(status)] = {"description": _ANSWERS[status]}
     if op.description:

@@ -81,6 +81,20 @@ class Settings:
     oauth_register_rate_limit: str = "60/minute"  # registrations per address
     oauth_odoo_database: str | None = None  # the database the sign-in page uses without asking
     oauth_db: str | None = None
+    # Webhook subscriptions: signed, retried deliveries of record changes (docs/webhooks.md).
+    webhooks_enabled: bool = True
+    webhook_allowed_urls: tuple[str, ...] = ()
+    webhook_allow_private: bool = False
+    webhook_db: str | None = None
+    webhook_poll_seconds: float = 2.0
+    webhook_batch_size: int = 50
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_answer_bytes: int = 65_536
+    webhook_retry_seconds: float = 86_400.0
+    webhook_backoff_seconds: float = 1.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_lease_seconds: float = 30.0
+    webhook_max_per_key: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +154,7 @@ class Settings:
             oauth_register_rate_limit=env.get("OAUTH_REGISTER_RATE_LIMIT", "").strip() or "60/minute",
             oauth_odoo_database=env.get("OAUTH_ODOO_DATABASE", "").strip() or None,
             oauth_db=env.get("OAUTH_DB", "").strip() or None,
+            **_webhook_settings(env, reader),
         ).checked()
 
     def checked(self) -> Settings:
@@ -258,11 +273,16 @@ def _check_security(settings: Settings) -> None:
         except ValueError:
             raise ConfigError(f"{name} must look like '600/minute' or '10/second;100/hour', "
                               f"got {value!r}") from None
-    for pattern in settings.allowed_odoo_urls:
-        try:
-            parse_pattern(pattern)
-        except ValueError as error:
-            raise ConfigError(f"ALLOWED_ODOO_URLS: {error}") from None
+    for name, patterns in (("ALLOWED_ODOO_URLS", settings.allowed_odoo_urls),
+                           ("WEBHOOK_ALLOWED_URLS", settings.webhook_allowed_urls)):
+        for pattern in patterns:
+            try:
+                parse_pattern(pattern)
+            except ValueError as error:
+                raise ConfigError(f"{name}: {error}") from None
+    if settings.webhook_lease_seconds <= settings.webhook_timeout_seconds:
+        # A delivery in flight must end before its lease does, or another worker would send it too.
+        raise ConfigError("WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS")
     if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
         # The message must not echo the URL: it may carry a password.
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
@@ -270,6 +290,25 @@ def _check_security(settings: Settings) -> None:
         raise ConfigError("GENERATE_TOKEN must be at least 16 characters long")
     if settings.trusted_proxies < 0:
         raise ConfigError("TRUSTED_PROXIES must be a number of proxy hops (0 or more)")
+
+
+def _webhook_settings(env: Mapping[str, str], reader: _Reader) -> dict:
+    """WEBHOOK_*: subscriptions' URL policy, storage, polling, retries and leases."""
+    return {
+        "webhooks_enabled": reader.flag("WEBHOOKS_ENABLED", True),
+        "webhook_allowed_urls": reader.items("WEBHOOK_ALLOWED_URLS"),
+        "webhook_allow_private": reader.boolean("WEBHOOK_ALLOW_PRIVATE"),
+        "webhook_db": env.get("WEBHOOK_DB", "").strip() or None,
+        "webhook_poll_seconds": reader.number("WEBHOOK_POLL_SECONDS", 2.0, float, upper=3600),
+        "webhook_batch_size": reader.number("WEBHOOK_BATCH_SIZE", 50, int, upper=1000),
+        "webhook_timeout_seconds": reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0, float, upper=300),
+        "webhook_max_answer_bytes": reader.number("WEBHOOK_MAX_ANSWER_BYTES", 65_536, int),
+        "webhook_retry_seconds": reader.number("WEBHOOK_RETRY_SECONDS", 86_400.0, float),
+        "webhook_backoff_seconds": reader.number("WEBHOOK_BACKOFF_SECONDS", 1.0, float),
+        "webhook_backoff_max_seconds": reader.number("WEBHOOK_BACKOFF_MAX_SECONDS", 3600.0, float),
+        "webhook_lease_seconds": reader.number("WEBHOOK_LEASE_SECONDS", 30.0, float, upper=3600),
+        "webhook_max_per_key": reader.number("WEBHOOK_MAX_PER_KEY", 20, int),
+    }
 
 
 def _check_fernet(secret: bytes, name: str) -> None:
