@@ -2,6 +2,7 @@
 
 import logging
 import os
+import queue
 import shutil
 import signal
 import tempfile
@@ -110,17 +111,29 @@ def on_exit(server):  # type: ignore[no-untyped-def]
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 def post_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
-    """Keep a SIGTERM that reaches a worker while it boots: stop it once booted.
+    """Keep a stop signal that reaches a worker while it boots: stop it once booted.
 
-    Until the worker installs its own handlers it still has the master's, which only queue the
-    signal in the worker's copy of the master: the worker would serve on, and the master wait
-    for it for the whole graceful timeout (a stop right after a start hung for 35 s).
+    From the fork until this hook the worker still has the master's handlers, which only queue
+    the signal in the worker's copy of the master's queue: the worker would serve on, and the
+    master wait for it for the whole graceful timeout (35 s). On a busy machine a stop right after
+    a start lands there (the master runs on after the fork, the new worker waits for a CPU): so
+    the signals queued in that copy are read here, and later ones are caught until the worker's
+    own handlers take over.
     """
 
     def stop_when_booted(signum, frame) -> None:  # type: ignore[no-untyped-def]
         worker.alive = False
 
     signal.signal(signal.SIGTERM, stop_when_booted)
+    signal.signal(signal.SIGINT, stop_when_booted)
+    signal.signal(signal.SIGQUIT, stop_when_booted)
+    while True:
+        try:
+            queued = server.SIG_QUEUE.get_nowait()
+        except queue.Empty:
+            break
+        if queued in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            worker.alive = False
 
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
@@ -128,14 +141,16 @@ def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
 
     gthread only stops polling them, so new connections would queue unanswered in the kernel's
     backlog for the whole graceful_timeout; closed, they are refused at once and a client or load
-    balancer can go elsewhere.
+    balancer can go elsewhere. gthread's own handler then stops the worker and wakes its poller
+    (without that wake-up the worker notices the stop only at its next 1 s poll).
     """
+    gthread_exit = worker.handle_exit
 
     def handle_exit(signum, frame) -> None:  # type: ignore[no-untyped-def]
         worker.set_accept_enabled(False)
         listeners, worker.sockets = worker.sockets, []  # nothing can re-register them now
         for listener in listeners:
             listener.close()
-        worker.alive = False
+        gthread_exit(signum, frame)
 
     signal.signal(signal.SIGTERM, handle_exit)
