@@ -26,12 +26,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(env_extra: dict[str, str], config: str = "gunicorn.conf.py",
+                   ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
            "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", **env_extra}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", config, "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return process, f"http://127.0.0.1:{port}"
 
@@ -97,6 +98,25 @@ def test_sigterm_stops_gracefully(gateway) -> None:
     base, process = gateway
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def test_a_stop_while_the_workers_boot_is_not_lost() -> None:
+    """A worker signalled before it has its own handlers (on a busy machine it may get its first
+    CPU time only after the master, asked to stop, signalled it) stops as soon as it has booted;
+    it used to serve on until the master killed it after the 35 s graceful timeout."""
+    process, _ = start_gunicorn({}, config="tests/gunicorn_late_boot.conf.py")
+    try:
+        booting = 0
+        for line in process.stdout:  # the workers wait in post_fork until a signal reaches them
+            booting += "Booting worker" in line
+            if booting == 2:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def test_bad_configuration_stops_the_start_naming_the_variable() -> None:

@@ -29,6 +29,7 @@ def serve(env: dict[str, str]) -> Iterator[str]:
             process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.communicate()  # reaped: a Popen collected while running is a ResourceWarning
 
 
 @pytest.fixture
@@ -143,6 +144,7 @@ def test_a_bad_header_is_a_400_before_odoo(gateway, odoo) -> None:
     assert odoo.count(model_method="create") == 0
 
 
+@pytest.mark.long
 @pytest.mark.skipif(bool(missing_binaries()), reason=f"needs {missing_binaries()} (see .ci/run)")
 def test_replicas_share_answers_through_redis(odoo, tmp_path) -> None:
     redis = Redis(tmp_path)
