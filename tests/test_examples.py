@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.n8n_runner import Run
-from tests.test_gunicorn import ROOT, start_gunicorn, wait_healthy
+from tests.test_gunicorn import ROOT, start_gunicorn, stop_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.slow
 EXAMPLES = ROOT / "examples"
@@ -31,8 +31,7 @@ def gateway(odoo_server) -> Iterator[str]:
         wait_healthy(process, base)
         yield base
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop_gunicorn(process)
 
 
 def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -47,6 +48,25 @@ def wait_healthy(process: subprocess.Popen, base: str) -> None:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise AssertionError("gunicorn did not become healthy")
+
+
+def stop_gunicorn(process: subprocess.Popen, timeout: float = 30) -> str:
+    """SIGTERM, then wait at most ``timeout`` seconds; gunicorn's output, read to the end.
+
+    The responses a test dropped can still hold kept-alive connections (requests' objects sit in
+    reference cycles until a garbage collection), and a stopping worker keeps each such connection
+    open for 2 s (gunicorn's STOP_KEEPALIVE_LINGER): they are collected first.
+    """
+    gc.collect()
+    if process.poll() is None:
+        process.terminate()
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()  # reaped: a Popen collected while running is a ResourceWarning
+        raise AssertionError(f"gunicorn still running {timeout} s after SIGTERM") from None
+    return output or ""
 
 
 @contextmanager
