@@ -215,6 +215,7 @@ class Load:
             thread.join()
 
 
+@pytest.mark.long  # 13 s of steady load through an Odoo outage and its return
 def test_service_resumes_within_two_seconds_of_odoos_return(serve) -> None:
     with OdooDouble() as odoo:
         # BREAKER_COOLDOWN_SECONDS stays 30; the load is steady, not rate limited.
