@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean fuzz load bench bench-scale
+.PHONY: install demo test test-long lint fmt clean fuzz load bench bench-scale
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo
 
+# The suite without the tests marked `long` (docs/development.md): under 3 minutes on 2 cores.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not long"
+
+# The tests marked `long`: schemathesis, the browser, nginx and Redis replicas, soaks. CI runs them
+# after `make test`; they skip with a message when redis-server, nginx or chromium is missing.
+test-long: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m long
 
 # Long fuzzing runs: hypothesis, then schemathesis on /openapi.json (short ones are part of `make test`).
 fuzz: $(STAMP)

@@ -116,6 +116,7 @@ def test_bad_since_and_scope(api, odoo) -> None:
     assert not api.odoo_calls()
 
 
+@pytest.mark.long  # a writer runs for 4 s, then the poller waits out the lag
 def test_a_writer_running_with_late_commits_loses_and_repeats_nothing(api, admin_key, odoo) -> None:
     """Writes commit up to 0.3 s after their stamp; a poller with a 3 s lag sees each final value once."""
     odoo.commit_delay = 0.3

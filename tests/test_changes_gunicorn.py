@@ -29,6 +29,7 @@ def call(base: str, key: str, name: str, **arguments) -> dict:
     return answer.json()["result"]
 
 
+@pytest.mark.long  # a writer runs for 5 s, then the poller waits out the lag
 def test_a_poller_misses_and_repeats_nothing_while_a_writer_runs(gateway, odoo) -> None:
     key = mint(gateway, odoo)
     odoo.commit_delay = 0.3  # each write lands 0.3 s after its write_date

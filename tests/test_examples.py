@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.n8n_runner import Run
-from tests.test_gunicorn import ROOT, start_gunicorn, wait_healthy
+from tests.test_gunicorn import ROOT, start_gunicorn, stop_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.slow
 EXAMPLES = ROOT / "examples"
@@ -32,8 +32,7 @@ def gateway(odoo_server) -> Iterator[str]:
         wait_healthy(process, base)
         yield base
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop_gunicorn(process)
 
 
 def mint(gateway: str, odoo, scope: str = "res.partner:RWD,*:R", password: str = "admin") -> str:  # noqa: S107

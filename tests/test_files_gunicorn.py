@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
 LIMIT = 300_000  # FILE_MAX_BYTES of this gateway
 
@@ -141,8 +141,7 @@ def test_secrets_stay_out_of_the_logs(odoo) -> None:
         assert requests.get(f"{base}/reports/sale.order/sale.report_saleorder/1", headers=key,
                             timeout=10).status_code == 200
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
+        output = stop_gunicorn(process)
     sessions = list(odoo.web_sessions)
     assert sessions and not any(sid in output for sid in sessions)
     assert "session_id=" not in output and '"admin"' not in output

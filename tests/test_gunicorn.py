@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -26,14 +27,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(env_extra: dict[str, str], config: str = "gunicorn.conf.py",
+                   ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
            "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4",
            # webhook subscriptions of this server only, not the host's default file
            "WEBHOOK_DB": os.path.join(WEBHOOK_DIR.name, f"gunicorn-{port}.sqlite3"), **env_extra}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", config, "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return process, f"http://127.0.0.1:{port}"
 
@@ -48,6 +50,25 @@ def wait_healthy(process: subprocess.Popen, base: str) -> None:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise AssertionError("gunicorn did not become healthy")
+
+
+def stop_gunicorn(process: subprocess.Popen, timeout: float = 30) -> str:
+    """SIGTERM, then wait at most ``timeout`` seconds; gunicorn's output, read to the end.
+
+    The responses a test dropped can still hold kept-alive connections (requests' objects sit in
+    reference cycles until a garbage collection), and a stopping worker keeps each such connection
+    open for 2 s (gunicorn's STOP_KEEPALIVE_LINGER): they are collected first.
+    """
+    gc.collect()
+    if process.poll() is None:
+        process.terminate()
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()  # reaped: a Popen collected while running is a ResourceWarning
+        raise AssertionError(f"gunicorn still running {timeout} s after SIGTERM") from None
+    return output or ""
 
 
 @contextmanager
@@ -99,6 +120,25 @@ def test_sigterm_stops_gracefully(gateway) -> None:
     base, process = gateway
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+
+
+def test_a_stop_while_the_workers_boot_is_not_lost() -> None:
+    """A worker signalled before it has its own handlers (on a busy machine it may get its first
+    CPU time only after the master, asked to stop, signalled it) stops as soon as it has booted;
+    it used to serve on until the master killed it after the 35 s graceful timeout."""
+    process, _ = start_gunicorn({}, config="tests/gunicorn_late_boot.conf.py")
+    try:
+        booting = 0
+        for line in process.stdout:  # the workers wait in post_fork until a signal reaches them
+            booting += "Booting worker" in line
+            if booting == 2:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def test_bad_configuration_stops_the_start_naming_the_variable() -> None:

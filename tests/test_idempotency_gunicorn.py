@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from tests.cluster import Redis, missing_binaries
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -24,21 +23,20 @@ def serve(env: dict[str, str]) -> Iterator[str]:
         wait_healthy(process, base)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_gunicorn(process)
 
 
-@pytest.fixture
-def store_file(tmp_path: Path) -> Path:
-    return tmp_path / "idempotency.sqlite3"
+@pytest.fixture(scope="module")
+def store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("idempotency") / "idempotency.sqlite3"
 
 
-@pytest.fixture
-def gateway(odoo, store_file) -> Iterator[str]:
-    yield from serve({"IDEMPOTENCY_DB": str(store_file), "IDEMPOTENCY_MAX_ENTRIES": "20"})
+@pytest.fixture(scope="module")
+def gateway(odoo_server, store_file) -> Iterator[str]:
+    """One gunicorn for the module (a start is seconds on a busy machine): each test uses its own
+    Idempotency-Key values, and the ``odoo`` fixture re-seeds the double between tests."""
+    yield from serve({"IDEMPOTENCY_DB": str(store_file), "IDEMPOTENCY_MAX_ENTRIES": "20",
+                      "GENERATE_RATE_LIMIT": "1000/minute"})
 
 
 def mint(base: str, odoo) -> str:
@@ -143,6 +141,7 @@ def test_a_bad_header_is_a_400_before_odoo(gateway, odoo) -> None:
     assert odoo.count(model_method="create") == 0
 
 
+@pytest.mark.long
 @pytest.mark.skipif(bool(missing_binaries()), reason=f"needs {missing_binaries()} (see .ci/run)")
 def test_replicas_share_answers_through_redis(odoo, tmp_path) -> None:
     redis = Redis(tmp_path)

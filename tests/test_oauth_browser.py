@@ -18,7 +18,7 @@ import requests
 from tests.oauth_flow import authorize_path, pkce, query_of
 from tests.test_gunicorn import free_port, serving
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -13,6 +13,7 @@ from tests.oauth_flow import REDIRECT, authorize_path, hidden_fields, pkce, quer
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long,
     pytest.mark.skipif(bool(missing_binaries()),
                        reason=f"needs {' and '.join(missing_binaries())} on PATH "
                               "(.ci/run installs the redis-server and nginx packages)"),

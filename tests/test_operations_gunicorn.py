@@ -11,7 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +45,7 @@ def test_counters_sum_over_workers_and_lines_are_json(odoo, tmp_path: Path) -> N
         # Whichever worker answers the scrape, it reports the calls of both.
         assert [calls_counted(base) for _ in range(6)] == [60.0] * 6
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
+        output = stop_gunicorn(process)
     # Every line on stdout is one JSON object: gunicorn's own (start, workers, shutdown) too.
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     gunicorn_said = [line["message"] for line in lines if line["logger"] == "gunicorn.error"]
@@ -80,6 +79,5 @@ def test_own_metrics_directory_is_removed_at_exit_or_by_the_next_start(odoo) -> 
         wait_healthy(process, base)
         assert not metrics_dirs(killed.pid) and len(metrics_dirs(process.pid)) == 1
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop_gunicorn(process)
     assert not metrics_dirs(process.pid)

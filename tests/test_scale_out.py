@@ -21,6 +21,7 @@ from tests.conftest import SECRET
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.long,
     pytest.mark.skipif(bool(missing_binaries()),
                        reason=f"scale-out tests need {' and '.join(missing_binaries())} on PATH "
                               "(.ci/run installs the redis-server and nginx packages)"),

@@ -21,6 +21,7 @@ import requests
 
 from tests.test_gunicorn import ROOT, start_gunicorn, wait_healthy
 
+pytestmark = pytest.mark.long
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "5"))
 BUDGET = int(os.environ.get("SCHEMATHESIS_SECONDS", "60"))
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261201")
@@ -53,7 +54,11 @@ def test_schemathesis_finds_nothing(gateway: str, odoo, tmp_path: Path) -> None:
     command = [str(Path(sys.executable).with_name("schemathesis")), "run", f"{gateway}/openapi.json",
                "--checks", "all", "-H", f"X-API-Key: {key}", "-n", str(EXAMPLES),
                "--max-time", str(BUDGET), "--generation-database", "none", "--no-color",
-               "--report-dir", str(tmp_path / "report"), "--workers", "2",
+               "--report-dir", str(tmp_path / "report"),
+               # One worker: with two threads, CPython 3.11's ast.parse (reached through Hypothesis)
+               # races on its shared recursion counter and schemathesis errors out with "SystemError:
+               # AST constructor recursion depth mismatch" (cpython gh-106905); one is deterministic.
+               "--workers", "1",
                # make test runs the deterministic phases (every example, every schema boundary) with a
                # fixed seed, so CI never fails by chance; make fuzz (SCHEMATHESIS_SEED=random) adds
                # the random fuzzing phase.

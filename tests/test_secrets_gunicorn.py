@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ from cryptography.fernet import Fernet
 from app.base import logs
 from app.base.config import Settings
 from tests.conftest import SECRET
-from tests.test_gunicorn import start_gunicorn, wait_healthy
+from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
 TOKEN = "minting-token-0123456789abcdef"
 
@@ -49,8 +48,7 @@ def test_no_secret_in_gunicorn_output_or_answers(odoo, tmp_path) -> None:
             post("/tools/call", json=call, headers={"X-API-Key": key})
         assert post("/auth/revoke", json={"api_key": key}).status_code == 200
         assert post("/tools/call", json=call, headers={"X-API-Key": key}).json()["status"] == "key_revoked"
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        output = stop_gunicorn(process)
     finally:
         if process.poll() is None:
             process.kill()
