@@ -55,6 +55,10 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# What json.dumps(entry, default=str, ensure_ascii=False) builds on every call, built once.
+_LINE = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the record's ``fields``, traceback."""
 
@@ -74,7 +78,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["traceback"] = record.exc_text
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _LINE.encode(entry)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
