@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
+import xml.etree.ElementTree as ET  # noqa: N817
 import xmlrpc.client
+from types import SimpleNamespace
+from xml.parsers.expat import ExpatError
 
 import pytest
 
@@ -128,3 +131,25 @@ def test_depth_bound_is_the_stdlibs(depth) -> None:
     else:
         with pytest.raises(ResponseTooLarge):
             xmlanswer.parse([raw])
+
+
+def test_what_is_not_xml_is_refused_as_it_arrives() -> None:
+    reader = xmlanswer.AnswerReader()
+    with pytest.raises(ExpatError):  # at once, as the stdlib did: not after a timeout at close
+        reader.feed(b"502 Bad Gateway <b>nginx</b>")
+
+
+def test_a_doctype_never_reaches_elementtree_even_split_between_chunks(monkeypatch) -> None:
+    seen = []
+
+    class Recording(ET.XMLParser):
+        def feed(self, data: bytes) -> None:
+            seen.append(data)
+            super().feed(data)
+
+    monkeypatch.setattr(xmlanswer, "ET", SimpleNamespace(XMLParser=Recording))
+    raw = HAND_WRITTEN[-2]  # a DOCTYPE with an entity
+    for cut in range(1, len(raw)):
+        seen.clear()
+        assert xmlanswer.parse([raw[:cut], raw[cut:]]) == stdlib([raw])
+        assert b"<!" not in b"".join(seen)

@@ -22,8 +22,8 @@ from typing import Any
 
 from app.odoo.depth import ANSWER_DEPTH, bounded_parser
 
-# Answers up to this size are read whole: their tree is about nine times their size, and beyond
-# a few hundred kB building it costs nearly what the stdlib's reading does.
+# Answers up to this size are read by ElementTree: their tree is about nine times their size,
+# and beyond a few hundred kB building it costs nearly what the stdlib's reading does.
 WHOLE_BYTES = 1024 * 1024
 
 
@@ -31,27 +31,72 @@ class _Unusual(Exception):
     """Not a shape the fast path reads: let the stdlib read it."""
 
 
-def parse(chunks: list[bytes], use_datetime: bool = False, use_builtin_types: bool = False) -> tuple:
-    """The answer in ``chunks`` as ``Unmarshaller.close()`` gives it (a tuple of the params)."""
-    try:
-        return _fast(chunks, use_builtin_types)
-    except Exception:  # noqa: BLE001 - whatever it was, the stdlib decides (and raises its own)
-        parser, unmarshaller = bounded_parser(use_datetime, use_builtin_types)
-        for chunk in chunks:
-            parser.feed(chunk)
+class AnswerReader:
+    """Reads one answer as it arrives (``feed``, then ``close``): ElementTree while it is small
+    and plain, the stdlib's parser from the first sign that it is not.
+
+    Whatever the stdlib would have refused, it still refuses as the bytes arrive: once
+    ElementTree cannot parse a chunk, the stdlib is fed everything so far and raises (or reads
+    on) at that point, as it did when it read every answer.
+    """
+
+    def __init__(self, use_datetime: bool = False, use_builtin_types: bool = False) -> None:
+        self._flags = (use_datetime, use_builtin_types)
+        self._tree: ET.XMLParser | None = ET.XMLParser()  # noqa: S314 - expat, as the stdlib's; no DTD reaches it
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._last = b""
+        self._stdlib: tuple[Any, Any] | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self._stdlib is not None:
+            self._stdlib[0].feed(chunk)
+            return
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        # A DOCTYPE (entities), comment or CDATA, even split between two chunks: no server's
+        # plain answer has one, and the stdlib keeps handling them as it always did.
+        plain = b"<!" not in self._last[-1:] + chunk and self._size <= WHOLE_BYTES
+        self._last = chunk
+        if plain and self._tree is not None:
+            try:
+                self._tree.feed(chunk)
+                return
+            except Exception:  # noqa: BLE001, S110 - not XML ElementTree reads: the stdlib decides
+                pass
+        self._switch()
+
+    def close(self) -> tuple:
+        """The answer as ``Unmarshaller.close()`` gives it (a tuple of the params)."""
+        if self._stdlib is None and self._tree is not None:
+            try:
+                return _answer(self._tree.close(), self._flags[1])
+            except Exception:  # noqa: BLE001 - whatever it was, the stdlib decides
+                self._switch()
+        if self._stdlib is None:
+            self._switch()
+        parser, unmarshaller = self._stdlib  # type: ignore[misc]
         parser.close()
         return unmarshaller.close()
 
+    def _switch(self) -> None:
+        """Hand the answer so far to the stdlib's parser (which raises where it always did)."""
+        self._tree = None
+        self._stdlib = bounded_parser(*self._flags)
+        chunks, self._chunks = self._chunks, []
+        for chunk in chunks:
+            self._stdlib[0].feed(chunk)
 
-def _fast(chunks: list[bytes], use_bytes: bool) -> tuple:
-    if any(b"<!" in chunk or chunk.endswith(b"<") for chunk in chunks):
-        # A DOCTYPE (entities), a comment or CDATA: no server's plain answer has one, and the
-        # stdlib's reading (expat too, as before) keeps handling them as it always did.
-        raise _Unusual
-    parser = ET.XMLParser()  # noqa: S314 - expat, as xmlrpc.client's own parser; no DTD gets here
+
+def parse(chunks: list[bytes], use_datetime: bool = False, use_builtin_types: bool = False) -> tuple:
+    """The answer in ``chunks``, read by an AnswerReader."""
+    reader = AnswerReader(use_datetime, use_builtin_types)
     for chunk in chunks:
-        parser.feed(chunk)
-    root = parser.close()
+        reader.feed(chunk)
+    return reader.close()
+
+
+def _answer(root: ET.Element, use_bytes: bool) -> tuple:
     if root.tag != "methodResponse" or len(root) != 1 or root[0].tag != "params":
         raise _Unusual
     answer = []

@@ -49,7 +49,6 @@ from app.base.errors import (
 from app.odoo import xmlanswer
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
-from app.odoo.depth import bounded_parser
 from app.odoo.urlpolicy import guarded_connect
 
 UNREACHABLE = (
@@ -97,11 +96,9 @@ class _TimeoutMixin:
         """Like xmlrpc's, but reads at most ``max_response_bytes`` (decoded) of the answer."""
         gzipped = response.getheader("Content-Encoding", "") == "gzip"
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
-        flags = (self._use_datetime, self._use_builtin_types)  # type: ignore[attr-defined]
-        # Small answers are kept whole and read in C (xmlanswer); a large one streams through
-        # the stdlib's parser, which holds no tree of the whole answer.
-        kept: list[bytes] | None = []
-        parser = unmarshaller = None
+        # Small plain answers are read in C (xmlanswer); anything else, and any answer past
+        # 1 MB, goes on through the stdlib's parser as the bytes arrive.
+        reader = xmlanswer.AnswerReader(self._use_datetime, self._use_builtin_types)  # type: ignore[attr-defined]
         total = 0
         while chunk := response.read(65_536):
             if inflate is not None:
@@ -111,19 +108,8 @@ class _TimeoutMixin:
             total += len(chunk)
             if total > self.max_response_bytes:
                 raise ResponseTooLarge(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
-            if kept is not None and total <= xmlanswer.WHOLE_BYTES:
-                kept.append(chunk)
-                continue
-            if parser is None:
-                parser, unmarshaller = bounded_parser(*flags)
-                for early in kept or ():
-                    parser.feed(early)
-                kept = None
-            parser.feed(chunk)
-        if kept is not None:
-            return xmlanswer.parse(kept, *flags)
-        parser.close()  # type: ignore[union-attr]
-        return unmarshaller.close()  # type: ignore[union-attr]
+            reader.feed(chunk)
+        return reader.close()
 
     def request(self, host, handler, request_body, verbose=False):  # type: ignore[no-untyped-def]
         """One attempt, and a second one only for an idempotent call whose connection failed."""
