@@ -30,7 +30,21 @@ def _p4(r: dict) -> str:
             f"{p['worker_rss_mb_end']} MB")
 
 
+def _cpu(phase: str) -> Callable[[dict], str]:
+    def cell(r: dict) -> str:
+        p = r["CPU_per_call"]
+        c = p[phase]
+        ratio = f" = {p['ratio_gateway_to_direct']}x direct (rounds {p['ratio_rounds']})" \
+            if phase == "gateway" else ""
+        return (f"{c['cpu_ms']} ms CPU{ratio}; rounds {c['cpu_ms_rounds']}; double {c['double_cpu_ms']} ms;"
+                f" wall {c['wall_ms']} ms")
+    return cell
+
+
 ROWS: list[tuple[str, Callable[[dict], str]]] = [
+    ("CPU/call direct xmlrpc.client search_read(10)", _cpu("direct")),
+    ("CPU/call gateway search_read(10) (target <= 2.5x)", _cpu("gateway")),
+    ("CPU/call gateway bare GET /health (target <= 0.35)", _cpu("health")),
     ("P1 direct XML-RPC search_read(10) p50", lambda r: f"{r['P1_overhead']['p50_ms']['direct']} ms"),
     ("P1 gateway search_read(10) p50", lambda r: f"{r['P1_overhead']['p50_ms']['gateway']} ms"),
     ("P1 bare GET /health p50", lambda r: f"{r['P1_overhead']['p50_ms']['health']} ms"),
@@ -46,7 +60,7 @@ ROWS: list[tuple[str, Callable[[dict], str]]] = [
 ]
 
 
-def table(report: dict) -> str:
+def table(report: dict, rows: int | None = None) -> str:
     """Rows of figures, ``before`` and ``after`` side by side when both were measured."""
     runs = [name for name in ("before", "after") if name in report]
     lines = [f"{report['when']}, {report['cores']} cores, load average before: "
@@ -54,7 +68,7 @@ def table(report: dict) -> str:
     for name in runs:
         lines.append(f"{name}: {report[name]['tree']}")
     width = max(len(label) for label, _ in ROWS)
-    for label, cell in ROWS:
+    for label, cell in ROWS[:rows]:
         for number, name in enumerate(runs):
             head = label if number == 0 else ""
             lines.append(f"{head:<{width}}  {name:>6}  {cell(report[name])}")

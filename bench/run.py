@@ -1,5 +1,6 @@
 """Benchmarks, each a ratio measured side by side in one run: ``python -m bench.run [--baseline DIR]``.
 
+CPU per call (gateway, direct ``xmlrpc.client`` and a bare ``GET /health``, see bench/cpu.py),
 P1 overhead, P2 concurrency (with CPU ms per request of gateway, client and double, and the
 machine's busy %), P3 authentications, P4 memory, P5 large answers (xmlrpc and jsonrpc keys
 against a direct ``xmlrpc.client``); prints a table and writes bench/results/latest.json.
@@ -20,6 +21,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.cpu import cpu_per_call
 from bench.harness import ROOT, Client, Gunicorn, RemoteDouble, mint
 from bench.meter import Meter
 from bench.report import table
@@ -227,11 +229,12 @@ def measure(double: RemoteDouble, root: Path, full: bool) -> dict:
     env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16", "MAX_LIMIT": "5000",
            "POOL_MAX_SIZE": "1000"}
     double.ask("reset")  # each checkout meets the same seeded double
+    cpu = cpu_per_call(double, root)  # its own gunicorn (1 worker), before P5 grows the table
     gunicorn = Gunicorn(root, **env)
     try:
         key = mint(double.url, "admin")
         many = [mint(double.url, "admin") for _ in range(32)]
-        report: dict = {"tree": str(root), "gunicorn": env}
+        report: dict = {"tree": str(root), "gunicorn": env, "CPU_per_call": cpu}
         report["P1_overhead"] = p1_overhead(double, gunicorn, key)
         report["P2_concurrency"] = p2_concurrency(double, gunicorn, key, many)
         token = f"p3-token-{os.urandom(4).hex()}"  # credentials no earlier call has authenticated
@@ -251,9 +254,13 @@ def measure(double: RemoteDouble, root: Path, full: bool) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--baseline", type=Path, help="another checkout to measure side by side")
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only the CPU per call table (bench/cpu.py), ~1 min")
     parser.add_argument("--no-p4", action="store_true", help="skip the memory benchmark (~2 min)")
     args = parser.parse_args(argv)
     double = RemoteDouble()
+    if args.cpu_only:
+        return _cpu_only(double, args.baseline)
     try:
         report = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(),
                   "load_average_before": os.getloadavg()[0]}
@@ -266,6 +273,20 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
     print(f"\nwritten to {RESULTS / 'latest.json'}")
+    return 0
+
+
+def _cpu_only(double: RemoteDouble, baseline: Path | None) -> int:
+    """The CPU per call rows alone (before and after when a baseline is given): for quick trials."""
+    try:
+        report: dict = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "cores": os.cpu_count(),
+                        "load_average_before": os.getloadavg()[0]}
+        trees = ([("before", baseline.resolve())] if baseline else []) + [("after", ROOT)]
+        for name, root in trees:
+            report[name] = {"tree": str(root), "CPU_per_call": cpu_per_call(double, root)}
+    finally:
+        double.stop()
+    print(table(report, rows=3))
     return 0
 
 

@@ -63,9 +63,20 @@ class Metrics:
         self.pool_events = Counter(
             "gateway_pool_events_total", "Session pool lookups and removals: hit, miss, eviction.",
             ["event"], registry=own)
+        # Each labelled child, kept once looked up: ``labels()`` checks its arguments and takes
+        # the metric's lock on every call. Bounded like the labels (routes x tools x statuses).
+        self._children: dict[tuple, Any] = {}
         self._seen = {"hit": 0, "miss": 0, "eviction": 0}
         self._synced = float("-inf")
         self._lock = threading.Lock()
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once per process."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def exposition(self) -> bytes:
         """The text format of every metric (summed over workers in multiprocess mode)."""
@@ -138,7 +149,8 @@ class ObservedConnector:
             raise
         finally:
             label = method if method in _KNOWN_METHODS else "other"  # callers name methods freely
-            self._metrics.odoo_seconds.labels(label, outcome).observe(time.perf_counter() - started)
+            self._metrics.child(self._metrics.odoo_seconds, label, outcome).observe(
+                time.perf_counter() - started)
 
 
 def init_app(app: Flask, multiprocess_dir: str | None) -> Metrics:
@@ -164,11 +176,11 @@ def _count(response: Response) -> Response:
     tool = g.get("log_fields", {}).get("tool") or ""
     if tool and tool not in metrics.tools:
         tool = "unknown"  # tool names come from callers: keep the label's values bounded
-    metrics.requests.labels(endpoint, tool, str(response.status_code)).inc()
+    metrics.child(metrics.requests, endpoint, tool, str(response.status_code)).inc()
     if "started" in g:
-        metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - g.started)
+        metrics.child(metrics.request_seconds, endpoint).observe(time.perf_counter() - g.started)
     if response.status_code == 429:
-        metrics.rate_limited.labels(endpoint).inc()
+        metrics.child(metrics.rate_limited, endpoint).inc()
     metrics.sync_pool_now_and_then(current_app.extensions["gateway"].pool)
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.base import jsondepth
@@ -60,6 +62,28 @@ def note(**fields: Any) -> None:
     g.log_fields = {**g.get("log_fields", {}), **fields}
 
 
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON, with Odoo's key order kept, and the compact encoder that every answer uses
+    built once rather than per answer (the same output as ``json.dumps``)."""
+
+    sort_keys = False  # keep Odoo's order and spare sorting large answers
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple, json.JSONEncoder] = {}
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if kwargs != {"separators": (",", ":")}:
+            return super().dumps(obj, **kwargs)
+        shape = (self.default, self.ensure_ascii, self.sort_keys)  # as set now on the provider
+        encoder = self._encoders.get(shape)
+        if encoder is None:
+            encoder = self._encoders[shape] = json.JSONEncoder(
+                default=self.default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
+                separators=(",", ":"))
+        return encoder.encode(obj)
+
+
 def init_app(app: Flask) -> None:
     """Request ids, the access log line and the JSON error handlers."""
     app.before_request(_start)
@@ -83,9 +107,14 @@ def _finish(response: Response) -> Response:
     extra = " ".join(f"{k}={v}" for k, v in noted.items())
     fields = {"request_id": g.get("request_id"), "method": request.method, "path": request.path,
               "status": response.status_code, "duration_ms": round(elapsed, 1), **noted}
-    log.info("request_id=%s %s %s status=%s duration_ms=%.1f %s", g.get("request_id"),
-             request.method, request.path, response.status_code, elapsed, extra,
-             extra={"fields": fields, "event": "request"})
+    if log.isEnabledFor(logging.INFO):
+        # log.info without its walk up the stack for the caller's file and line (no format
+        # shows them; ~5 µs a request): the record goes through the same filters and handlers.
+        log.handle(log.makeRecord(
+            log.name, logging.INFO, __file__, 0,
+            "request_id=%s %s %s status=%s duration_ms=%.1f %s",
+            (g.get("request_id"), request.method, request.path, response.status_code, elapsed, extra),
+            None, "_finish", {"fields": fields, "event": "request"}))
     return response
 
 

@@ -55,6 +55,10 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# What json.dumps(entry, default=str, ensure_ascii=False) builds on every call, built once.
+_LINE = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the record's ``fields``, traceback."""
 
@@ -74,7 +78,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["traceback"] = record.exc_text
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _LINE.encode(entry)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -116,7 +120,7 @@ class Handoff(QueueHandler):
                 return
             # A fresh queue: records queued before a fork belong to the parent's writer.
             self.queue = queue.SimpleQueue()
-            self._listener = QueueListener(self.queue, self.target)
+            self._listener = _BatchWriter(self.queue, self.target)
             self._listener.start()
             self._pid = os.getpid()
 
@@ -130,6 +134,42 @@ class Handoff(QueueHandler):
         # stdout may be closed already (a test runner's capture): nothing left to write to then.
         with contextlib.suppress(OSError, ValueError):
             self.target.flush()
+
+
+class _BatchWriter(QueueListener):
+    """Writes every line waiting in the queue at once: one write (and flush) of stdout for a
+    burst of requests, not one per line, and no wake-up of this thread between them."""
+
+    def _monitor(self) -> None:
+        take, wait = self.queue.get_nowait, self.queue.get
+        while True:
+            batch = [wait()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 1000:
+                    batch.append(take())
+            stop = self._sentinel in batch
+            self._write([record for record in batch if record is not self._sentinel])
+            if stop:
+                return
+
+    def _write(self, records: list[logging.LogRecord]) -> None:
+        target: logging.StreamHandler = self.handlers[0]  # type: ignore[assignment]  # Handoff's
+        lines = []
+        for record in records:
+            if record.levelno < target.level or not target.filter(record):
+                continue
+            try:
+                lines.append(target.format(record) + target.terminator)
+            except Exception:  # noqa: BLE001 - as StreamHandler.emit: report it, lose no other line
+                target.handleError(record)
+        if not lines:
+            return
+        with target.lock:  # type: ignore[union-attr]
+            try:
+                target.stream.write("".join(lines))
+                target.flush()
+            except Exception:  # noqa: BLE001 - as StreamHandler.emit does
+                target.handleError(records[-1])
 
 
 def flush() -> None:

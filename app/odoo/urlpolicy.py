@@ -57,7 +57,7 @@ class UrlPolicy:
                  cache_seconds: float = 10.0) -> None:
         self.patterns = tuple(parse_pattern(p) for p in patterns)
         self.allow_private = allow_private
-        self._resolved: TTLCache[tuple[str, int], tuple[str, ...]] = TTLCache(4096, cache_seconds)
+        self._resolved: TTLCache[tuple[str, int], bool] = TTLCache(4096, cache_seconds)
         self._lock = threading.Lock()
 
     def check(self, url: str) -> None:
@@ -73,7 +73,7 @@ class UrlPolicy:
                 f"This gateway does not call Odoo at {scheme}://{host}:{port}: it is not in "
                 "ALLOWED_ODOO_URLS (ask the operator to add it)."
             )
-        if not self.allow_private and any(blocked(a) for a in self._addresses(host, port)):
+        if not self.allow_private and self._blocked(host, port):
             raise UrlNotAllowed(_METADATA.format(host=host))
 
     def guard_socket(self, sock: socket.socket) -> None:
@@ -85,15 +85,17 @@ class UrlPolicy:
         if blocked(address):
             raise UrlNotAllowed(_METADATA.format(host=address))
 
-    def _addresses(self, host: str, port: int) -> tuple[str, ...]:
+    def _blocked(self, host: str, port: int) -> bool:
+        """Whether ``host`` resolves to a blocked address; resolution and verdict cached together
+        (judging each address again on every call cost more than the cache look-up)."""
         with self._lock:
             cached = self._resolved.get((host, port))
         if cached is not None:
             return cached
-        addresses = resolve(host, port)  # network call: no lock held
+        verdict = any(blocked(a) for a in resolve(host, port))  # network call: no lock held
         with self._lock:
-            self._resolved[(host, port)] = addresses
-        return addresses
+            self._resolved[(host, port)] = verdict
+        return verdict
 
 
 def guarded_connect(guard: Callable[[socket.socket], None]) -> Callable[..., socket.socket]:

@@ -46,9 +46,9 @@ from app.base.errors import (
     OdooTimeout,
     ResponseTooLarge,
 )
+from app.odoo import xmlanswer
 from app.odoo.breaker import CircuitBreaker
 from app.odoo.credentials import Credentials
-from app.odoo.depth import bounded_parser
 from app.odoo.urlpolicy import guarded_connect
 
 UNREACHABLE = (
@@ -96,7 +96,9 @@ class _TimeoutMixin:
         """Like xmlrpc's, but reads at most ``max_response_bytes`` (decoded) of the answer."""
         gzipped = response.getheader("Content-Encoding", "") == "gzip"
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
-        parser, unmarshaller = bounded_parser(self._use_datetime, self._use_builtin_types)  # type: ignore[attr-defined]
+        # Small plain answers are read in C (xmlanswer); anything else, and any answer past
+        # 1 MB, goes on through the stdlib's parser as the bytes arrive.
+        reader = xmlanswer.AnswerReader(self._use_datetime, self._use_builtin_types)  # type: ignore[attr-defined]
         total = 0
         while chunk := response.read(65_536):
             if inflate is not None:
@@ -106,9 +108,9 @@ class _TimeoutMixin:
             total += len(chunk)
             if total > self.max_response_bytes:
                 raise ResponseTooLarge(RESPONSE_TOO_LARGE.format(limit=self.max_response_bytes))
-            parser.feed(chunk)
-        parser.close()
-        return unmarshaller.close()
+            reader.feed(chunk)
+        return reader.close()
+
     def request(self, host, handler, request_body, verbose=False):  # type: ignore[no-untyped-def]
         """One attempt, and a second one only for an idempotent call whose connection failed."""
         self._drop_stale_connection()
