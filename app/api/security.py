@@ -61,7 +61,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     # The limiter checks every request in a before_request hook, although only the views wrapped
     # below have limits and their wrappers check by themselves: drop the hook (~0.1 ms a request).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    _drop_limiter_hooks(app, limiter)
+    if "oauth.sign_in" not in app.view_functions:  # its deduct_when limit is counted after-request
+        _drop_limiter_hooks(app, limiter)
     for endpoint in _PER_ADDRESS:
         # Limits are per app (each app has its own limiter), so the views are wrapped here.
         app.view_functions[endpoint] = limiter.limit(
