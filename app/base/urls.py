@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -39,3 +39,15 @@ def parse_pattern(text: str) -> Pattern:
     if "*" in host and not (host.startswith("*.") and "*" not in host[2:] and "." in host[2:]):
         raise ValueError(f"{text!r}: a wildcard must be a leading '*.' before a domain")
     return Pattern(parts.scheme, host, port or DEFAULT_PORTS[parts.scheme])
+
+
+def endpoint(url: str) -> tuple[str, str, int, SplitResult]:
+    """``(scheme, host, port, parts)`` of a URL: host lowercased, the scheme's default port filled
+    in, 0 for a port that is not a number (the policies then refuse it)."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme, (parts.hostname or "").lower()
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        port = 0
+    return scheme, host, port, parts

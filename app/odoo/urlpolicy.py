@@ -18,12 +18,11 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
 
 from cachetools import TTLCache
 
 from app.base.errors import UrlNotAllowed
-from app.base.urls import DEFAULT_PORTS, parse_pattern
+from app.base.urls import endpoint, parse_pattern
 
 # Link-local (where AWS, GCP, Azure and OpenStack serve instance metadata and credentials),
 # AWS's IPv6 metadata address, and Alibaba Cloud's metadata address.
@@ -62,12 +61,7 @@ class UrlPolicy:
 
     def check(self, url: str) -> None:
         """Raise UrlNotAllowed unless ``url`` may be called."""
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, (parts.hostname or "").lower()
-        try:
-            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
-        except ValueError:
-            port = 0
+        scheme, host, port, _ = endpoint(url)
         if self.patterns and not any(p.matches(scheme, host, port) for p in self.patterns):
             raise UrlNotAllowed(
                 f"This gateway does not call Odoo at {scheme}://{host}:{port}: it is not in "

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import urllib3
 from standardwebhooks.webhooks import Webhook
@@ -28,7 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from app.base.errors import UrlNotAllowed
-from app.base.urls import DEFAULT_PORTS, parse_pattern
+from app.base.urls import DEFAULT_PORTS, endpoint, parse_pattern
 from app.odoo.urlpolicy import blocked, resolve
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix Standard Webhooks secrets carry
@@ -67,12 +66,7 @@ class WebhookPolicy:
 
     def check(self, url: str) -> None:
         """Raise UrlNotAllowed unless ``url`` may receive deliveries (resolves the host; no connection)."""
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, (parts.hostname or "").lower()
-        try:
-            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
-        except ValueError:
-            port = 0
+        scheme, host, port, parts = endpoint(url)
         if scheme not in DEFAULT_PORTS or not host or not port or parts.username or parts.password:
             raise UrlNotAllowed("A webhook URL must be http(s)://host[:port]/path, without user or password.")
         if self.patterns and not any(p.matches(scheme, host, port) for p in self.patterns):
