@@ -17,7 +17,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import Client, Gunicorn, RemoteDouble, mint
+from bench.harness import ROOT, Client, Gunicorn, RemoteDouble, mint
 from bench.meter import process_cpu_s
 
 THREADS = 8
@@ -87,22 +87,33 @@ def _phase(name: str, make: Callable[[], Callable[[], object]], calls: int, work
 
 
 def cpu_per_call(double: RemoteDouble, root: Path, rounds: int = 3, calls: int = 2000,
-                 **env: str) -> dict:
+                 floors: bool = False, **env: str) -> dict:
     """Interleaved rounds of direct, gateway and bare /health calls; medians per phase
-    (``env``: more settings for gunicorn, for trials)."""
+    (``env``: more settings for gunicorn, for trials). With ``floors``, the same bare request
+    to a constant WSGI app and to a one-route Flask app (bench/floor_apps.py) under the same
+    gunicorn settings: what a bare request costs before the gateway adds anything."""
     # /proc ticks are 10 ms: thousands of calls keep the rounding error under 1%.
-    gunicorn = Gunicorn(root, WEB_CONCURRENCY="1", GUNICORN_THREADS="16", MAX_LIMIT="5000", **env)
+    settings = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "16", "MAX_LIMIT": "5000", **env}
+    servers = {"gateway": Gunicorn(root, **settings)}
     try:
+        if floors:
+            for name, app in (("floor_wsgi", "bench.floor_apps:constant"),
+                              ("floor_flask", "bench.floor_apps:flask")):
+                servers[name] = Gunicorn(ROOT, app=app, **settings)
         key = mint(double.url, "admin")
-        worker = gunicorn.workers()[0]
-        phases = {"direct": _direct(double.url), "gateway": _gateway(gunicorn.port, key),
-                  "health": _health(gunicorn.port)}
+        gateway = servers["gateway"]
+        phases = {"direct": _direct(double.url), "gateway": _gateway(gateway.port, key),
+                  "health": _health(gateway.port)}
+        phases.update({name: _health(server.port) for name, server in servers.items()
+                       if name.startswith("floor")})
+        workers = {name: servers.get(name, gateway).workers()[0] for name in phases}
         seen: dict[str, list[dict]] = {name: [] for name in phases}
         for _ in range(rounds):
             for name, make in phases.items():
-                seen[name].append(_phase(name, make, calls, worker, double.pid))
+                seen[name].append(_phase(name, make, calls, workers[name], double.pid))
     finally:
-        gunicorn.stop()
+        for server in servers.values():
+            server.stop()
     report: dict = {"rounds": rounds, "calls_per_phase": calls, "client_threads": THREADS,
                     "gunicorn": "1 worker, 16 threads"}
     for name, results in seen.items():

@@ -13,9 +13,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -93,16 +94,18 @@ def free_port() -> int:
 class Gunicorn:
     """The real service under gunicorn, configured through the environment like in production."""
 
-    def __init__(self, root: Path = ROOT, log: Path | None = None, **env: str) -> None:
-        """gunicorn serving the checkout at ``root`` (another worktree, for a before/after run);
-        its stdout goes to ``log`` when given (appended, as gunicorn's own lines are)."""
+    def __init__(self, root: Path = ROOT, log: Path | None = None, app: str = "wsgi:app",
+                 **env: str) -> None:
+        """gunicorn serving ``app`` from the checkout at ``root`` (another worktree, for a
+        before/after run); its stdout goes to ``log`` when given (appended, as gunicorn's own
+        lines are)."""
         self.port = free_port()
         full_env = {**os.environ, "ENCRYPTION_KEY": SECRET.decode(), "HOST": "127.0.0.1",
                     "PORT": str(self.port), "LOG_LEVEL": "INFO",
                     # Benchmarks measure the gateway's work, not its per-key rate limit.
                     "RATE_LIMIT": "100000000/minute", **env}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
             cwd=root, env=full_env, stdout=log.open("ab") if log else subprocess.DEVNULL,
             stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
         deadline = time.monotonic() + 30
@@ -127,6 +130,34 @@ class Gunicorn:
     def pids(self) -> list[int]:
         """The master and its workers: the gateway's CPU."""
         return [self.process.pid, *self.workers()]
+
+    @contextmanager
+    def callers_per_worker(self, after: float) -> Iterator[list[int]]:
+        """The block's kept-alive callers per worker, counted ``after`` seconds into it (from
+        /proc: which worker holds the server side of each connection to this port)."""
+        counts: list[int] = []
+        timer = threading.Timer(after, lambda: counts.extend(self._connections()))
+        timer.start()
+        try:
+            yield counts
+        finally:
+            timer.cancel()
+            timer.join()
+
+    def _connections(self) -> list[int]:
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == self.port and fields[3] == "01":  # ESTABLISHED
+                inodes.add(f"socket:[{fields[9]}]")
+        counts = []
+        for pid in self.workers():
+            held = 0
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with suppress(OSError):
+                    held += os.readlink(fd) in inodes
+            counts.append(held)
+        return counts
 
     def rss_mb(self) -> list[float]:
         """Resident memory of each worker, in MB."""

@@ -8,7 +8,8 @@ from collections.abc import Callable
 def _p2(part: str) -> Callable[[dict], str]:
     def cell(r: dict) -> str:
         p = r["P2_concurrency"][part]
-        return (f"{p['rps']}/s = {p['ratio_to_ideal']} of ideal; busy {p['machine_busy_pct']}%; "
+        spread = f"; callers per worker {p['callers_per_worker']}" if "callers_per_worker" in p else ""
+        return (f"{p['rps']}/s = {p['ratio_to_ideal']} of ideal{spread}; busy {p['machine_busy_pct']}%; "
                 f"CPU ms/req gw {p['gateway_cpu_ms_per_request']} cl {p['client_cpu_ms_per_request']} "
                 f"dbl {p['double_cpu_ms_per_request']}")
     return cell
@@ -33,6 +34,8 @@ def _p4(r: dict) -> str:
 def _cpu(phase: str) -> Callable[[dict], str]:
     def cell(r: dict) -> str:
         p = r["CPU_per_call"]
+        if phase not in p:
+            return "-"
         c = p[phase]
         ratio = f" = {p['ratio_gateway_to_direct']}x direct (rounds {p['ratio_rounds']})" \
             if phase == "gateway" else ""
@@ -45,6 +48,8 @@ ROWS: list[tuple[str, Callable[[dict], str]]] = [
     ("CPU/call direct xmlrpc.client search_read(10)", _cpu("direct")),
     ("CPU/call gateway search_read(10) (target <= 2.5x)", _cpu("gateway")),
     ("CPU/call gateway bare GET /health (target <= 0.35)", _cpu("health")),
+    ("CPU/call floor: constant WSGI app, same gunicorn", _cpu("floor_wsgi")),
+    ("CPU/call floor: one-route Flask app, same gunicorn", _cpu("floor_flask")),
     ("P1 direct XML-RPC search_read(10) p50", lambda r: f"{r['P1_overhead']['p50_ms']['direct']} ms"),
     ("P1 gateway search_read(10) p50", lambda r: f"{r['P1_overhead']['p50_ms']['gateway']} ms"),
     ("P1 bare GET /health p50", lambda r: f"{r['P1_overhead']['p50_ms']['health']} ms"),

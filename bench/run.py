@@ -108,11 +108,13 @@ def p2_concurrency(double: RemoteDouble, gunicorn: Gunicorn, one_key: str, many_
     groups = {"gateway": gunicorn.pids(), "client": [os.getpid()], "double": [double.pid]}
     try:
         meter = Meter(groups).start()
-        one = concurrent(gunicorn.port, [one_key], callers, 5.0)
-        one.update(meter.stop(one["requests"]))
+        with gunicorn.callers_per_worker(after=2.5) as spread:
+            one = concurrent(gunicorn.port, [one_key], callers, 5.0)
+        one.update(meter.stop(one["requests"]), callers_per_worker=spread)
         meter = Meter(groups).start()
-        many = concurrent(gunicorn.port, many_keys, callers, 5.0)
-        many.update(meter.stop(many["requests"]))
+        with gunicorn.callers_per_worker(after=2.5) as spread:
+            many = concurrent(gunicorn.port, many_keys, callers, 5.0)
+        many.update(meter.stop(many["requests"]), callers_per_worker=spread)
         meter = Meter(groups).start()
         direct = concurrent_direct(double.url, callers, 5.0)
         direct.update(meter.stop(direct["requests"]))
@@ -229,7 +231,8 @@ def measure(double: RemoteDouble, root: Path, full: bool) -> dict:
     env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "16", "MAX_LIMIT": "5000",
            "POOL_MAX_SIZE": "1000"}
     double.ask("reset")  # each checkout meets the same seeded double
-    cpu = cpu_per_call(double, root)  # its own gunicorn (1 worker), before P5 grows the table
+    # Its own gunicorn (1 worker), before P5 grows the table; the floors once, for this checkout.
+    cpu = cpu_per_call(double, root, floors=root == ROOT)
     gunicorn = Gunicorn(root, **env)
     try:
         key = mint(double.url, "admin")
@@ -283,10 +286,11 @@ def _cpu_only(double: RemoteDouble, baseline: Path | None) -> int:
                         "load_average_before": os.getloadavg()[0]}
         trees = ([("before", baseline.resolve())] if baseline else []) + [("after", ROOT)]
         for name, root in trees:
-            report[name] = {"tree": str(root), "CPU_per_call": cpu_per_call(double, root)}
+            report[name] = {"tree": str(root),
+                            "CPU_per_call": cpu_per_call(double, root, floors=root == ROOT)}
     finally:
         double.stop()
-    print(table(report, rows=3))
+    print(table(report, rows=5))
     return 0
 
 
