@@ -10,6 +10,7 @@ metadata). Every one of those must reach the gateway and name URLs under the pre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -246,11 +247,14 @@ def test_mcp_remote_signs_in_through_the_prefix_stripping_proxy(proxied, odoo, t
         output.wait_for(r'"name": "search_read"')
     finally:
         process.stdin.close()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        # Its children too (they share the pipe): the reader then sees the end of the output,
+        # and is done with the pipe before it is closed (closing it under the reader raised).
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        process.wait(timeout=10)
+        output.thread.join(timeout=10)
         process.stdout.close()
 
 

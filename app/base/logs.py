@@ -11,6 +11,7 @@ import queue
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from logging.handlers import QueueHandler, QueueListener
@@ -140,10 +141,17 @@ class _BatchWriter(QueueListener):
     """Writes every line waiting in the queue at once: one write (and flush) of stdout for a
     burst of requests, not one per line, and no wake-up of this thread between them."""
 
+    # After a line arrives, the lines of the next few milliseconds join it. Woken for each line,
+    # this thread took the GIL from the request threads once per request: a sixth of a bare
+    # request's CPU under load (0.86-0.89 ms for /health, 0.76-0.79 ms with this pause).
+    GATHER_SECONDS = 0.02
+
     def _monitor(self) -> None:
         take, wait = self.queue.get_nowait, self.queue.get
         while True:
             batch = [wait()]
+            if batch[0] is not self._sentinel:
+                time.sleep(self.GATHER_SECONDS)
             with contextlib.suppress(queue.Empty):
                 while len(batch) < 1000:
                     batch.append(take())
