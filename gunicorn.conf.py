@@ -138,8 +138,8 @@ def _collect_less() -> None:
     """The worker's garbage collector skips what the master loaded, and runs less often.
 
     Everything loaded before the fork (the app, its libraries: about 60,000 objects) lives as
-    long as the worker, yet each full collection walked all of it: 26 full collections of about
-    30 ms in 4,000 calls, each one a pause for every thread, and 0.2 ms of CPU per call in all.
+    long as the worker, yet each full collection walked all of it while every thread waited: 26
+    full collections in 4,000 calls, and 0.2 ms of CPU per call spent collecting in all.
     Frozen, they are never walked (nor their copy-on-write pages touched). A call holds about 600
     objects while it runs, and 16 run at once: at the default threshold of 700 a young
     collection ran about once per call, at 10,000 a few times per thousand calls, and a cycle is
