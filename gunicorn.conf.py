@@ -142,7 +142,7 @@ def _collect_less() -> None:
     full collections in 4,000 calls, and 0.2 ms of CPU per call spent collecting in all.
     Frozen, they are never walked (nor their copy-on-write pages touched). A call holds about 600
     objects while it runs, and 16 run at once: at the default threshold of 700 a young
-    collection ran about once per call, at 10,000 a few times per thousand calls, and a cycle is
+    collection ran about once per call, at 10,000 three times in 4,000 calls, and a cycle is
     still collected within 10,000 allocations. (docs/performance.md has the figures.)
     """
     gc.freeze()
