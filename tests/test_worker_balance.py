@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from prometheus_client import CollectorRegistry, multiprocess
 
 from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
@@ -128,7 +129,8 @@ def test_a_caller_that_waited_for_a_thread_is_sent_to_reconnect(odoo, two_single
     answers: list[http.client.HTTPResponse] = []
     queued = threading.Thread(target=lambda: answers.append(_health(waiting)), daemon=True)
     queued.start()  # its worker's only thread is held: this request waits for it
-    _wait_for_moved(port, 1)
+    _wait_for(port, "gateway_callers_moved_total", 1)
+    assert _counter(port, "gateway_requests_waited_total") == 1
     others = [conn for pid, conns in by_worker.items() if pid != busy for conn in conns]
     for other in others:  # a caller of the free worker keeps its connection
         assert _health(other).getheader("Connection") == "keep-alive"
@@ -145,23 +147,29 @@ def test_a_caller_that_waited_for_a_thread_is_sent_to_reconnect(odoo, two_single
             conn.close()
 
 
-def _moved(port: int) -> float:
+def _counter(port: int, name: str) -> float:
     exposition = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    return sum(float(line.split()[-1]) for line in exposition.splitlines()
-               if line.startswith("gateway_callers_moved_total"))
+    return sum(float(line.split()[-1]) for line in exposition.splitlines() if line.startswith(name))
 
 
-def _wait_for_moved(port: int, count: float) -> None:
+def _wait_for(port: int, name: str, count: float) -> None:
     deadline = time.monotonic() + 30
-    while _moved(port) < count:
-        assert time.monotonic() < deadline, "the waiting request was never marked to move"
+    while _counter(port, name) < count:
+        assert time.monotonic() < deadline, f"{name} never reached {count}"
         time.sleep(0.01)
 
 
-def test_a_single_worker_keeps_its_callers(odoo) -> None:
-    """With one worker there is nowhere else to go: a waiting caller keeps its connection."""
+def _counter_in_files(folder: Path, name: str) -> float:
+    """A counter read from the workers' metrics files (/metrics needs a thread, and none is free)."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(folder))
+    return registry.get_sample_value(name) or 0.0
+
+
+def test_a_single_worker_keeps_its_callers(odoo, tmp_path) -> None:
+    """With one worker there is nowhere else to go: a caller that waited keeps its connection."""
     process, base = start_gunicorn({"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1",
-                                    "ODOO_TIMEOUT_SECONDS": "60"})
+                                    "ODOO_TIMEOUT_SECONDS": "60", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
     try:
         wait_healthy(process, base)
         port = urlsplit(base).port
@@ -174,10 +182,15 @@ def test_a_single_worker_keeps_its_callers(odoo) -> None:
         answers: list[http.client.HTTPResponse] = []
         queued = threading.Thread(target=lambda: answers.append(_health(waiting)), daemon=True)
         queued.start()
+        deadline = time.monotonic() + 30
+        while _counter_in_files(tmp_path, "gateway_requests_waited_total") < 1:  # the thread was busy
+            assert time.monotonic() < deadline, "the second request never waited for the thread"
+            time.sleep(0.01)
         odoo.failure = None
         queued.join(timeout=60)
         holder.join(timeout=60)
         assert answers and answers[0].getheader("Connection") == "keep-alive"
+        assert _counter(port, "gateway_callers_moved_total") == 0
         held.close()
         waiting.close()
     finally:

@@ -24,6 +24,9 @@ from prometheus_client import Counter
 
 # Under gunicorn prometheus_client writes to the workers' metrics files (gunicorn.conf.py sets
 # their directory before anything imports it), so /metrics shows it with the app's own metrics.
+WAITED = Counter("gateway_requests_waited_total",
+                 "Requests that found every thread of their worker busy and waited for one.",
+                 registry=None)
 MOVED = Counter("gateway_callers_moved_total",
                 "Requests answered with 'Connection: close' because they waited for a thread while "
                 "another worker may have one free: their callers reconnect.", registry=None)
@@ -50,9 +53,11 @@ class ThreadWorker(gthread.ThreadWorker):
             super().accept(listener)
 
     def enqueue_req(self, conn) -> None:  # type: ignore[no-untyped-def]
-        if not self._threads_free() and self.cfg.workers > 1:
-            conn.move_on = True
-            MOVED.inc()
+        if not self._threads_free():
+            WAITED.inc()
+            if self.cfg.workers > 1:
+                conn.move_on = True
+                MOVED.inc()
         self.in_pool += 1
         if not self._threads_free():
             super().set_accept_enabled(False)
