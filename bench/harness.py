@@ -145,19 +145,8 @@ class Gunicorn:
             timer.join()
 
     def _connections(self) -> list[int]:
-        inodes = set()
-        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].split(":")[1], 16) == self.port and fields[3] == "01":  # ESTABLISHED
-                inodes.add(f"socket:[{fields[9]}]")
-        counts = []
-        for pid in self.workers():
-            held = 0
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                with suppress(OSError):
-                    held += os.readlink(fd) in inodes
-            counts.append(held)
-        return counts
+        served = connections_to(self.port)
+        return [sockets_held(pid, served) for pid in self.workers()]
 
     def rss_mb(self) -> list[float]:
         """Resident memory of each worker, in MB."""
@@ -166,6 +155,27 @@ class Gunicorn:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=60)
+
+
+def connections_to(port: int, client_port: int | None = None) -> set[str]:
+    """The server sides of the established TCP connections to ``port`` on 127.0.0.1 (only the one
+    from ``client_port`` when given), named as /proc shows them among a process's open files."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
+        if local == port and fields[3] == "01" and client_port in (None, remote):  # 01: ESTABLISHED
+            found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def sockets_held(pid: int, sockets: set[str]) -> int:
+    """How many of ``sockets`` (from ``connections_to``) process ``pid`` has open."""
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            held += os.readlink(fd) in sockets
+    return held
 
 
 def rss_mb(pid: int) -> float:

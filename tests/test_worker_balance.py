@@ -19,6 +19,7 @@ import pytest
 import requests
 from prometheus_client import CollectorRegistry, multiprocess
 
+from bench.harness import connections_to, sockets_held
 from tests.test_gunicorn import start_gunicorn, stop_gunicorn, wait_healthy
 
 
@@ -42,22 +43,11 @@ def _workers(master: int) -> list[int]:
 
 def _owner(master: int, server_port: int, client: http.client.HTTPConnection) -> int:
     """The worker holding the server side of ``client``'s connection."""
-    client_port = client.sock.getsockname()[1]
-    inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
-        if local == server_port and remote == client_port:
-            inode = fields[9]
-    assert inode, "the connection is not in /proc/net/tcp"
-    for pid in _workers(master):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                if fd.readlink().name == f"socket:[{inode}]":
-                    return pid
-            except OSError:
-                continue
-    raise AssertionError("no worker holds the connection")
+    served = connections_to(server_port, client.sock.getsockname()[1])
+    assert served, "the connection is not in /proc/net/tcp"
+    holders = [pid for pid in _workers(master) if sockets_held(pid, served)]
+    assert len(holders) == 1, holders
+    return holders[0]
 
 
 def _health(client: http.client.HTTPConnection) -> http.client.HTTPResponse:
